@@ -1,0 +1,274 @@
+"""The exception hierarchy, and the one parser that turns an error response into it.
+
+Every error a user can see is a ``QiskitRuntimeError``. HTTP failures are ``ApiError`` subclasses
+chosen by status (and by IBM's code 1202 for rate limits); failures caught before anything is sent
+are ``InvalidInputError``; job outcomes are ``JobFailedError`` / ``JobCancelledError`` /
+``JobTimeoutError``. No message or repr here ever contains a credential: the request line is kept
+as method and URL only, and headers are never copied.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "ApiConnectionError",
+    "ApiError",
+    "ApiTimeoutError",
+    "AuthenticationError",
+    "ConflictError",
+    "InvalidInputError",
+    "JobCancelledError",
+    "JobFailedError",
+    "JobTimeoutError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "QiskitRuntimeError",
+    "RateLimitError",
+    "ServerError",
+    "error_from_response",
+    "parse_error_body",
+]
+
+RATE_LIMIT_CODES = frozenset({"1202"})
+_MAX_BODY_IN_MESSAGE = 300
+
+
+class QiskitRuntimeError(Exception):
+    """Base class of every error raised by qiskit_runtime_rest."""
+
+
+class InvalidInputError(QiskitRuntimeError, ValueError):
+    """Input rejected before any request was sent (bad CRN, malformed PUB, too many tags, ...)."""
+
+
+class ApiConnectionError(QiskitRuntimeError):
+    """The request could not be completed at the network level (after any retries)."""
+
+    def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = request.method if request is not None else None
+        self.url = _safe_url(request.url) if request is not None else None
+
+
+class ApiTimeoutError(ApiConnectionError):
+    """The request timed out (connect, read, write or pool)."""
+
+
+class ApiError(QiskitRuntimeError):
+    """The API answered with a non-2xx status.
+
+    ``code``, ``message``, ``trace`` and ``more_info`` come from the error body whichever of the
+    three documented shapes it has; ``body`` keeps the raw text so nothing is lost.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        code: str | None = None,
+        trace: str | None = None,
+        more_info: str | None = None,
+        solution: str | None = None,
+        body: str = "",
+        method: str | None = None,
+        url: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.code = code
+        self.trace = trace
+        self.more_info = more_info
+        self.solution = solution
+        self.body = body
+        self.method = method
+        self.url = url
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        parts = [f"{self.status_code}"]
+        if self.code:
+            parts.append(f"[code {self.code}]")
+        parts.append(self.message)
+        text = " ".join(parts)
+        if self.method and self.url:
+            text += f" ({self.method} {self.url})"
+        if self.solution:
+            text += f"; solution: {self.solution}"
+        if self.trace:
+            text += f"; trace: {self.trace}"
+        return text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status_code={self.status_code}, code={self.code!r}, "
+            f"message={self.message!r}, trace={self.trace!r})"
+        )
+
+
+class AuthenticationError(ApiError):
+    """401 from the API, or any failure to obtain an IAM token."""
+
+
+class PermissionDeniedError(ApiError):
+    """403: the credentials are valid but not allowed to do this."""
+
+
+class NotFoundError(ApiError):
+    """404: no such job, session, backend, account, ..."""
+
+
+class ConflictError(ApiError):
+    """409: e.g. cancelling a job that is already final, or the instance usage limit is reached."""
+
+
+class RateLimitError(ApiError):
+    """429, or IBM's error code 1202 ("too many requests")."""
+
+
+class ServerError(ApiError):
+    """5xx (including Cloudflare's 52x)."""
+
+
+class _JobError(QiskitRuntimeError):
+    def __init__(
+        self,
+        message: str,
+        *,
+        job_id: str,
+        reason: str | None = None,
+        reason_code: int | None = None,
+        reason_solution: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+        self.reason = reason
+        self.reason_code = reason_code
+        self.reason_solution = reason_solution
+
+
+class JobFailedError(_JobError):
+    """The job ended Failed (or was stopped for running too long, reason code 1305)."""
+
+
+class JobCancelledError(_JobError):
+    """The job ended Cancelled."""
+
+
+class JobTimeoutError(QiskitRuntimeError, TimeoutError):
+    """A wait ran out of time. The job itself is untouched and may still finish."""
+
+    def __init__(self, message: str, *, job_id: str | None, timeout: float) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+        self.timeout = timeout
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+def parse_error_body(text: str) -> dict[str, str | None]:
+    """Extract ``code``, ``message``, ``trace``, ``more_info`` and ``solution`` from an error body.
+
+    Accepts IBM's ErrorContainer (string codes), GenericErrorDto (numeric codes, ``solution``), the
+    flat ``{"code", "message"}`` shape, and ``{"error": {...}}``; anything else yields only what
+    can be found. Never raises.
+    """
+    found: dict[str, str | None] = dict.fromkeys(
+        ("code", "message", "trace", "more_info", "solution")
+    )
+    try:
+        data: Any = json.loads(text) if text else None
+    except ValueError:
+        return found
+    if not isinstance(data, dict):
+        return found
+    trace = data.get("trace") or data.get("traceId") or data.get("trace_id")
+    if trace is not None:
+        found["trace"] = str(trace)
+    entry: Any = data
+    errors = data.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        entry = errors[0]
+    elif isinstance(data.get("error"), dict):
+        entry = data["error"]
+    for key in ("code", "message", "more_info", "solution"):
+        value = entry.get(key)
+        if value is not None and not isinstance(value, dict | list):
+            found[key] = str(value)
+    if found["message"] is None and isinstance(data.get("error"), str):
+        found["message"] = data["error"]
+    return found
+
+
+def _safe_url(url: httpx.URL) -> str:
+    # Query strings on this API carry no secrets, but userinfo might: drop it.
+    return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
+
+
+def _retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        from datetime import UTC, datetime
+
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def error_from_response(response: httpx.Response) -> ApiError:
+    """Build the typed ``ApiError`` for a non-2xx response. The body must already be read."""
+    try:
+        text = response.text
+    except (httpx.ResponseNotRead, UnicodeDecodeError):
+        text = ""
+    fields = parse_error_body(text)
+    status = response.status_code
+    code = fields["code"]
+    if status in _BY_STATUS:
+        cls = _BY_STATUS[status]
+    elif status >= 500:
+        cls = ServerError
+    else:
+        cls = ApiError
+    if code in RATE_LIMIT_CODES:
+        cls = RateLimitError
+    message = fields["message"]
+    if not message:
+        snippet = " ".join(text.split())[:_MAX_BODY_IN_MESSAGE]
+        message = snippet or response.reason_phrase or "HTTP error"
+    trace = fields["trace"] or response.headers.get("uber-trace-id")
+    request = response._request  # a bare mock response has none
+    return cls(
+        message,
+        status_code=status,
+        code=code,
+        trace=trace,
+        more_info=fields["more_info"],
+        solution=fields["solution"],
+        body=text,
+        method=request.method if request is not None else None,
+        url=_safe_url(request.url) if request is not None else None,
+        retry_after=_retry_after_seconds(response),
+    )
