@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Regenerate generated/qiskit_runtime_api from the pinned OpenAPI spec, and report what changed.
 
-    python scripts/regenerate.py                 # from the pinned openapi/qiskit-runtime-api.json
+    python scripts/regenerate.py          # from the pinned openapi/qiskit-runtime-api.json
     python scripts/regenerate.py --spec https://quantum.cloud.ibm.com/api/openapi.json
-    python scripts/regenerate.py --check         # CI: exit 1 if generated/ is not what the spec gives
-    python scripts/regenerate.py --json          # the change report as JSON on stdout
+    python scripts/regenerate.py --check  # CI: exit 1 if generated/ is not what the spec gives
+    python scripts/regenerate.py --json   # the change report as JSON on stdout
 
 Pipeline: load (JSON or YAML, file or URL) -> apply openapi/overlay.yaml -> validate as OpenAPI 3.0
 -> openapi-python-client --fail-on-warning into a temporary folder -> add py.typed, the exact spec
@@ -50,7 +50,10 @@ OUTPUT = ROOT / "generated" / "qiskit_runtime_api"
 PACKAGE = "qiskit_runtime_api"
 GENERATOR_VERSION = "0.29.1"
 RUFF_VERSION = "0.17.5"
-ASSEMBLED_SOURCE = "assembled from api-evangelist/ibm-quantum per-tag slices by scripts/assemble_spec.py (openapi/PROVENANCE.md)"
+ASSEMBLED_SOURCE = (
+    "assembled from api-evangelist/ibm-quantum per-tag slices by scripts/assemble_spec.py "
+    "(openapi/PROVENANCE.md)"
+)
 DOWNLOAD_TIMEOUT = 30.0
 
 HEADER = (
@@ -117,7 +120,9 @@ def _tool_versions() -> None:
         [_bin("ruff"), "--version"], capture_output=True, text=True, check=False
     ).stdout.split()
     if ruff[-1:] != [RUFF_VERSION]:
-        raise SpecError(f"ruff {' '.join(ruff[1:]) or '(missing)'} found but {RUFF_VERSION} is pinned")
+        raise SpecError(
+            f"ruff {' '.join(ruff[1:]) or '(missing)'} found but {RUFF_VERSION} is pinned"
+        )
 
 
 def _bin(name: str) -> str:
@@ -129,16 +134,23 @@ def _generate(final: dict[str, Any], workdir: Path) -> dict[str, bytes]:
     spec_path = workdir / "openapi.json"
     spec_path.write_text(canonical_json(final), encoding="utf-8")
     out = workdir / PACKAGE
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     env.pop("RUFF_CACHE_DIR", None)
     proc = subprocess.run(
         [
             _bin("openapi-python-client"),
             "generate",
-            "--path", str(spec_path),
-            "--meta", "none",
-            "--output-path", str(out),
-            "--config", str(GENERATOR_CONFIG),
+            "--path",
+            str(spec_path),
+            "--meta",
+            "none",
+            "--output-path",
+            str(out),
+            "--config",
+            str(GENERATOR_CONFIG),
             "--fail-on-warning",
         ],
         capture_output=True,
@@ -210,7 +222,7 @@ def _describe(source: str) -> str:
         return source
     path = Path(source).resolve()
     if path == PINNED_SPEC.resolve():
-        return _read_lock().get("spec", {}).get("source", ASSEMBLED_SOURCE)
+        return str(_read_lock().get("spec", {}).get("source", ASSEMBLED_SOURCE))
     return f"local file {path.name}"
 
 
@@ -270,8 +282,12 @@ def swap_into_place(files: dict[str, bytes], output: Path) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--spec", help="path or URL of the OpenAPI document (default: the pinned spec)")
-    parser.add_argument("--check", action="store_true", help="verify generated/ is up to date; change nothing")
+    parser.add_argument(
+        "--spec", help="path or URL of the OpenAPI document (default: the pinned spec)"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="verify generated/ is up to date; change nothing"
+    )
     parser.add_argument("--json", action="store_true", help="print the change report as JSON")
     parser.add_argument("--overlay", type=Path, default=OVERLAY, help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, default=OUTPUT, help=argparse.SUPPRESS)
@@ -287,14 +303,18 @@ def run(argv: list[str] | None = None) -> int:
         stale_lock = _read_lock() != result.lock and args.output == OUTPUT
         if any(problems.values()) or stale_lock:
             summary = ", ".join(f"{len(v)} {k}" for k, v in problems.items() if v) or "files match"
-            print(f"generated/ is out of date ({summary}); run: python scripts/regenerate.py", file=sys.stderr)
+            print(
+                f"generated/ is out of date ({summary}); run: python scripts/regenerate.py",
+                file=sys.stderr,
+            )
             for kind, names in problems.items():
                 for name in names[:20]:
                     print(f"  {kind}: {name}", file=sys.stderr)
             if stale_lock:
                 print("  openapi/spec.lock.json does not match", file=sys.stderr)
             return 1
-        print(f"generated/ is up to date ({len(result.files)} files, spec {result.lock['spec']['info_version']})")
+        version = result.lock["spec"]["info_version"]
+        print(f"generated/ is up to date ({len(result.files)} files, spec {version})")
         return 0
 
     report = change_report(previous_final(args.output), result.final)

@@ -12,7 +12,6 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -53,7 +52,9 @@ def load_document(text: str, source: str) -> dict[str, Any]:
         try:
             import yaml
         except ImportError as exc:  # pragma: no cover - yaml is in the dev extra
-            raise SpecError(f"{source}: not JSON, and PyYAML is not installed to read YAML") from exc
+            raise SpecError(
+                f"{source}: not JSON, and PyYAML is not installed to read YAML"
+            ) from exc
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
@@ -205,7 +206,9 @@ def _deep_update(target: Any, update: Any) -> Any:
     """Overlay 1.0 merge: objects merge recursively, arrays append, anything else replaces."""
     if isinstance(target, dict) and isinstance(update, dict):
         for key, value in update.items():
-            target[key] = _deep_update(target[key], value) if key in target else copy.deepcopy(value)
+            target[key] = (
+                _deep_update(target[key], value) if key in target else copy.deepcopy(value)
+            )
         return target
     if isinstance(target, list) and isinstance(update, list):
         target.extend(copy.deepcopy(update))
@@ -253,24 +256,31 @@ def apply_overlay(document: dict[str, Any], overlay: dict[str, Any]) -> dict[str
 
 
 def validate_openapi(document: dict[str, Any]) -> None:
-    """Validate against the OpenAPI 3.0 schema (openapi-spec-validator) and refuse duplicate
-    operationIds; raise SpecError with the first problem."""
-    from openapi_spec_validator import OpenAPIV30SpecValidator
-
-    errors = list(OpenAPIV30SpecValidator(document).iter_errors())
-    if errors:
-        first = errors[0]
-        where = "/".join(str(part) for part in getattr(first, "path", []) or [])
-        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise SpecError(f"invalid OpenAPI at {where or '<root>'}: {first.message}{more}")
+    """Refuse duplicate operationIds, then validate against the OpenAPI 3.0 schema with
+    openapi-spec-validator (which also resolves every $ref); raise SpecError on the first
+    problem."""
     seen: dict[str, str] = {}
     for method, path, op in operations(document):
-        op_id = op.get("operationId")
+        op_id = op.get("operationId") if isinstance(op, dict) else None
         if not op_id:
             raise SpecError(f"{method.upper()} {path} has no operationId")
         if op_id in seen:
-            raise SpecError(f"duplicate operationId {op_id!r}: {seen[op_id]} and {method.upper()} {path}")
+            raise SpecError(
+                f"duplicate operationId {op_id!r}: {seen[op_id]} and {method.upper()} {path}"
+            )
         seen[op_id] = f"{method.upper()} {path}"
+
+    from openapi_spec_validator import OpenAPIV30SpecValidator
+
+    try:
+        errors = list(OpenAPIV30SpecValidator(document).iter_errors())
+    except Exception as exc:  # the validator itself trips over some malformed documents
+        raise SpecError(f"invalid OpenAPI: {exc.__class__.__name__}: {exc}") from exc
+    if errors:
+        first = errors[0]
+        where = "/".join(str(part) for part in getattr(first, "absolute_path", []) or [])
+        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise SpecError(f"invalid OpenAPI at {where or '<root>'}: {first.message}{more}")
 
 
 def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -298,7 +308,9 @@ def _resolve(document: dict[str, Any], node: Any) -> Any:
     return node
 
 
-def _operation_summary(document: dict[str, Any], item: dict[str, Any], op: dict[str, Any]) -> dict[str, Any]:
+def _operation_summary(
+    document: dict[str, Any], item: dict[str, Any], op: dict[str, Any]
+) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for raw in [*item.get("parameters", []), *op.get("parameters", [])]:
         param = _resolve(document, raw)
@@ -307,7 +319,8 @@ def _operation_summary(document: dict[str, Any], item: dict[str, Any], op: dict[
     body = op.get("requestBody")
     responses = {
         str(status): {
-            media: value.get("schema") for media, value in sorted(_resolve(document, resp).get("content", {}).items())
+            media: value.get("schema")
+            for media, value in sorted(_resolve(document, resp).get("content", {}).items())
         }
         for status, resp in sorted(op.get("responses", {}).items())
     }
@@ -315,7 +328,10 @@ def _operation_summary(document: dict[str, Any], item: dict[str, Any], op: dict[
         "operationId": op.get("operationId"),
         "parameters": params,
         "requestBody": (
-            {media: v.get("schema") for media, v in _resolve(document, body).get("content", {}).items()}
+            {
+                media: v.get("schema")
+                for media, v in _resolve(document, body).get("content", {}).items()
+            }
             if body
             else None
         ),
@@ -356,7 +372,9 @@ def change_report(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, 
     before, after = index(old), index(new)
     old_schemas = old.get("components", {}).get("schemas", {})
     new_schemas = new.get("components", {}).get("schemas", {})
-    changed_schemas = {n for n in set(old_schemas) & set(new_schemas) if old_schemas[n] != new_schemas[n]}
+    changed_schemas = {
+        n for n in set(old_schemas) & set(new_schemas) if old_schemas[n] != new_schemas[n]
+    }
     changed_ops = []
     for key in sorted(set(before) & set(after)):
         (old_sum, old_refs), (new_sum, new_refs) = before[key], after[key]
@@ -412,4 +430,3 @@ def format_report(report: dict[str, Any]) -> str:
             detail += f" (models: {', '.join(entry['models_changed'])})"
         lines.append(f"  {entry['operation']}: {detail or 'referenced models'}")
     return "\n".join(lines)
-
