@@ -1,5 +1,7 @@
 """qiskit_runtime_rest: a lean client for IBM's Qiskit Runtime REST API."""
 
+from ._client import AsyncRuntimeClient, RuntimeClient
+from ._crn import Crn
 from ._exceptions import (
     ApiConnectionError,
     ApiError,
@@ -16,14 +18,33 @@ from ._exceptions import (
     RateLimitError,
     ServerError,
 )
+from ._resources import (
+    ApiVersion,
+    ApiVersionWarning,
+    Backend,
+    BackendStatus,
+    InstanceConfiguration,
+    InstanceInfo,
+    InstanceUsage,
+    Workload,
+)
 from ._version import __version__
 
 __all__ = [
     "ApiConnectionError",
     "ApiError",
     "ApiTimeoutError",
+    "ApiVersion",
+    "ApiVersionWarning",
+    "AsyncRuntimeClient",
     "AuthenticationError",
+    "Backend",
+    "BackendStatus",
     "ConflictError",
+    "Crn",
+    "InstanceConfiguration",
+    "InstanceInfo",
+    "InstanceUsage",
     "InvalidInputError",
     "JobCancelledError",
     "JobFailedError",
@@ -32,6 +53,8 @@ __all__ = [
     "PermissionDeniedError",
     "QiskitRuntimeError",
     "RateLimitError",
+    "RuntimeClient",
     "ServerError",
+    "Workload",
     "__version__",
 ]

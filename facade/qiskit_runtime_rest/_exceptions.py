@@ -10,6 +10,8 @@ as method and URL only, and headers are never copied.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -31,6 +33,7 @@ __all__ = [
     "ServerError",
     "error_from_response",
     "parse_error_body",
+    "retry_after_seconds",
 ]
 
 RATE_LIMIT_CODES = frozenset({"1202"})
@@ -93,7 +96,8 @@ class ApiError(QiskitRuntimeError):
         self.retry_after = retry_after
 
     def __str__(self) -> str:
-        parts = [f"{self.status_code}"]
+        # status_code 0 means no HTTP answer at all (IAM unreachable): say nothing rather than "0".
+        parts = [f"{self.status_code}"] if self.status_code else []
         if self.code:
             parts.append(f"[code {self.code}]")
         parts.append(self.message)
@@ -219,22 +223,22 @@ def _safe_url(url: httpx.URL) -> str:
     return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
 
 
-def _retry_after_seconds(response: httpx.Response) -> float | None:
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """The ``Retry-After`` header in seconds (delta or HTTP date), or None if absent or garbled."""
     value = response.headers.get("retry-after")
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        from email.utils import parsedate_to_datetime
-
         try:
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
-        from datetime import UTC, datetime
-
-        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return max(0.0, seconds) if seconds == seconds else None  # NaN is not a delay
 
 
 def error_from_response(response: httpx.Response) -> ApiError:
@@ -270,5 +274,5 @@ def error_from_response(response: httpx.Response) -> ApiError:
         body=text,
         method=request.method if request is not None else None,
         url=_safe_url(request.url) if request is not None else None,
-        retry_after=_retry_after_seconds(response),
+        retry_after=retry_after_seconds(response),
     )

@@ -1,0 +1,79 @@
+"""Every default the facade relies on, in one place.
+
+Timeouts, retry counts, backoff caps and token-refresh fractions are tuning knobs a user may need
+to look up; keeping them here means the docs and the code cannot disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import httpx
+
+from ._version import __version__
+
+# Newest version listed (status "live") in the pinned spec 0.45.3's /v1/versions example. Response
+# shapes depend on it (inventory §10), so it is sent on every call, never left to the server.
+DEFAULT_API_VERSION: Final = "2026-03-15"
+
+USER_AGENT: Final = f"qiskit-runtime-rest/{__version__}"
+
+# Hosts. qiskit-ibm-runtime stores the *IBM Cloud* URL (https://cloud.ibm.com) in saved accounts and
+# derives the API and IAM hosts from it; a "staging" CRN means IBM's test cloud.
+DEFAULT_CLOUD_HOST: Final = "cloud.ibm.com"
+DEFAULT_CLOUD_URL: Final = f"https://{DEFAULT_CLOUD_HOST}"
+STAGING_CLOUD_HOST: Final = "test.cloud.ibm.com"
+DEFAULT_REGION: Final = "us-east"  # the one region served without a host prefix
+IAM_TOKEN_PATH: Final = "/identity/token"
+IAM_GRANT_TYPE: Final = "urn:ibm:params:oauth:grant-type:apikey"
+
+# Routes that need neither a token nor a CRN (inventory §1): calling IAM for them is wasted time.
+UNAUTHENTICATED_PATH_SUFFIXES: Final = ("/v1/versions",)
+
+# Timeouts, in seconds.
+DEFAULT_CONNECT_TIMEOUT: Final = 10.0
+DEFAULT_READ_TIMEOUT: Final = 60.0
+DEFAULT_WRITE_TIMEOUT: Final = 60.0
+DEFAULT_POOL_TIMEOUT: Final = 10.0
+DEFAULT_TIMEOUT: Final = httpx.Timeout(
+    connect=DEFAULT_CONNECT_TIMEOUT,
+    read=DEFAULT_READ_TIMEOUT,
+    write=DEFAULT_WRITE_TIMEOUT,
+    pool=DEFAULT_POOL_TIMEOUT,
+)
+IAM_TIMEOUT: Final = httpx.Timeout(30.0, connect=DEFAULT_CONNECT_TIMEOUT)
+
+DEFAULT_CONNECTION_LIMITS: Final = httpx.Limits(max_connections=20, max_keepalive_connections=10)
+
+# Retries. The delay before retry n (0-based) is min(INITIAL * 2**n, MAX) times a jitter factor in
+# [1 - JITTER, 1], unless the server sent Retry-After.
+DEFAULT_MAX_RETRIES: Final = 3
+INITIAL_RETRY_DELAY: Final = 0.5
+MAX_RETRY_DELAY: Final = 8.0
+RETRY_JITTER: Final = 0.25
+# A Retry-After longer than this means "come back much later", not "sleep inside this call".
+MAX_RETRY_AFTER: Final = 60.0
+RETRYABLE_STATUS_CODES: Final = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 524})
+IDEMPOTENT_METHODS: Final = frozenset({"GET", "PUT", "DELETE", "HEAD", "OPTIONS"})
+
+# IAM token lifetime policy (as IBM's own ibm-cloud-sdk-core): refresh in the background of normal
+# use once this fraction of the lifetime has passed, and count the token expired this long before
+# its stated end (capped at a tenth of the lifetime for very short-lived tokens).
+TOKEN_REFRESH_FRACTION: Final = 0.8
+TOKEN_EXPIRY_MARGIN: Final = 60.0
+TOKEN_EXPIRY_MARGIN_MAX_FRACTION: Final = 0.1
+# Used only if IAM's answer lacks expires_in: the lifetime IAM documents.
+DEFAULT_TOKEN_LIFETIME: Final = 3600.0
+# After a failed early refresh (the old token still valid) wait this long before trying again.
+TOKEN_REFRESH_RETRY_INTERVAL: Final = 30.0
+
+# Saved accounts: the file qiskit-ibm-runtime writes, and its default entry names.
+DEFAULT_ACCOUNT_FILE: Final = "~/.qiskit/qiskit-ibm.json"
+DEFAULT_ACCOUNT_NAMES: Final = ("default-ibm-quantum-platform", "default-ibm-cloud")
+SUPPORTED_CHANNELS: Final = frozenset({"ibm_quantum_platform", "ibm_cloud"})
+
+# Environment variables, as qiskit-ibm-runtime names them.
+ENV_TOKEN: Final = "QISKIT_IBM_TOKEN"
+ENV_INSTANCE: Final = "QISKIT_IBM_INSTANCE"
+ENV_URL: Final = "QISKIT_IBM_URL"
+ENV_IAM_URL: Final = "IAM_URL"
