@@ -16,23 +16,21 @@ import subprocess
 import sys
 
 TARGETS = {
-    "httpx (baseline)": "httpx",
-    "qiskit_runtime_rest (facade)": "qiskit_runtime_rest",
-    "qiskit_runtime_api (generated package)": "qiskit_runtime_api",
-    "qiskit_runtime_api.models (all models)": "qiskit_runtime_api.models",
+    "httpx (baseline)": "import httpx",
+    "qiskit_runtime_rest (facade)": "import qiskit_runtime_rest",
+    "qiskit_runtime_api (generated package)": "import qiskit_runtime_api",
+    "one raw operation (jobs.get_job)": "from qiskit_runtime_api.api.jobs import get_job",
+    "every generated model": "from qiskit_runtime_api.models import *",
 }
 
-PROBE = (
-    "import time, importlib; t = time.perf_counter(); importlib.import_module({module!r}); "
-    "print(time.perf_counter() - t)"
-)
+PROBE = "import time\nt = time.perf_counter()\n{statement}\nprint(time.perf_counter() - t)"
 
 
-def cold_import_seconds(module: str, runs: int) -> float:
+def cold_import_seconds(statement: str, runs: int) -> float:
     samples = []
     for _ in range(runs):
         out = subprocess.run(
-            [sys.executable, "-c", PROBE.format(module=module)],
+            [sys.executable, "-c", PROBE.format(statement=statement)],
             capture_output=True,
             text=True,
             check=True,
@@ -45,9 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args(argv)
-    results = {label: cold_import_seconds(module, args.runs) for label, module in TARGETS.items()}
+    results = {label: cold_import_seconds(code, args.runs) for label, code in TARGETS.items()}
     baseline = results["httpx (baseline)"]
-    print(f"cold import, median of {args.runs} fresh interpreters (python {sys.version.split()[0]})")
+    print(
+        f"cold import, median of {args.runs} fresh interpreters (python {sys.version.split()[0]})"
+    )
     for label, seconds in results.items():
         print(f"  {label:<42} {seconds * 1000:7.1f} ms   {seconds / baseline:5.2f}x httpx")
     return 0

@@ -45,6 +45,7 @@ OPENAPI = ROOT / "openapi"
 PINNED_SPEC = OPENAPI / "qiskit-runtime-api.json"
 OVERLAY = OPENAPI / "overlay.yaml"
 GENERATOR_CONFIG = OPENAPI / "generator.yaml"
+TEMPLATES = OPENAPI / "templates"  # overrides of openapi-python-client's own Jinja templates
 LOCK = OPENAPI / "spec.lock.json"
 OUTPUT = ROOT / "generated" / "qiskit_runtime_api"
 PACKAGE = "qiskit_runtime_api"
@@ -151,6 +152,8 @@ def _generate(final: dict[str, Any], workdir: Path) -> dict[str, bytes]:
             str(out),
             "--config",
             str(GENERATOR_CONFIG),
+            "--custom-template-path",
+            str(TEMPLATES),
             "--fail-on-warning",
         ],
         capture_output=True,
@@ -206,7 +209,12 @@ def build(spec_source: str | None = None, overlay_path: Path = OVERLAY) -> Build
             "operations": sum(1 for _ in operations(final)),
         },
         "overlay": {"path": _relative(overlay_path), "sha256": sha256_text(overlay_text)},
-        "generator": {"openapi-python-client": GENERATOR_VERSION, "ruff": RUFF_VERSION},
+        "generator": {
+            "openapi-python-client": GENERATOR_VERSION,
+            "ruff": RUFF_VERSION,
+            "config_sha256": sha256_text(GENERATOR_CONFIG.read_text(encoding="utf-8")),
+            "templates_sha256": tree_digest(read_tree(TEMPLATES)),
+        },
         "generated": {"files": len(files), "sha256": tree_digest(files)},
     }
     return Build(pinned_text=pinned_text, final=final, files=files, lock=lock)

@@ -249,3 +249,20 @@ def test_generator_warnings_fail_the_build(tmp_path: Path) -> None:
     _assert_one_line_failure(
         run_script("--spec", str(path), "--check"), "openapi-python-client failed"
     )
+
+
+def test_models_are_imported_lazily_but_all_resolve() -> None:
+    code = (
+        "import sys\n"
+        "from qiskit_runtime_api.api.jobs import get_job\n"
+        "loaded = [m for m in sys.modules if m.startswith('qiskit_runtime_api.models.')]\n"
+        "import qiskit_runtime_api.models as models\n"
+        "classes = [getattr(models, name) for name in models.__all__]\n"
+        "print(len(loaded), len(classes), all(isinstance(c, type) for c in classes))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    loaded, total, all_classes = proc.stdout.split()
+    assert all_classes == "True"
+    assert int(total) > 200
+    assert 0 < int(loaded) < 20, "get_job should load only the models it uses"
