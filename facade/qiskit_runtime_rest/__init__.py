@@ -11,6 +11,7 @@ from ._exceptions import (
     InvalidInputError,
     JobCancelledError,
     JobFailedError,
+    JobSubmissionUnknownError,
     JobTimeoutError,
     NotFoundError,
     PermissionDeniedError,
@@ -18,6 +19,7 @@ from ._exceptions import (
     RateLimitError,
     ServerError,
 )
+from ._jobs import AsyncJob, Job
 from ._resources import (
     ApiVersion,
     ApiVersionWarning,
@@ -28,6 +30,16 @@ from ._resources import (
     InstanceUsage,
     Workload,
 )
+from ._results import (
+    BitArray,
+    DataBin,
+    EstimatorPubResult,
+    EstimatorResult,
+    SamplerPubResult,
+    SamplerResult,
+)
+from ._sessions import AsyncSession, Session, SessionDetails
+from ._status import JobStatus
 from ._version import __version__
 
 __all__ = [
@@ -36,25 +48,38 @@ __all__ = [
     "ApiTimeoutError",
     "ApiVersion",
     "ApiVersionWarning",
+    "AsyncJob",
     "AsyncRuntimeClient",
+    "AsyncSession",
     "AuthenticationError",
     "Backend",
     "BackendStatus",
+    "BitArray",
     "ConflictError",
     "Crn",
+    "DataBin",
+    "EstimatorPubResult",
+    "EstimatorResult",
     "InstanceConfiguration",
     "InstanceInfo",
     "InstanceUsage",
     "InvalidInputError",
+    "Job",
     "JobCancelledError",
     "JobFailedError",
+    "JobStatus",
+    "JobSubmissionUnknownError",
     "JobTimeoutError",
     "NotFoundError",
     "PermissionDeniedError",
     "QiskitRuntimeError",
     "RateLimitError",
     "RuntimeClient",
+    "SamplerPubResult",
+    "SamplerResult",
     "ServerError",
+    "Session",
+    "SessionDetails",
     "Workload",
     "__version__",
 ]

@@ -36,6 +36,7 @@ from ._constants import (
 from ._credentials import Secret, account_from_env, load_saved_account, save_account
 from ._crn import Crn, api_base_url, iam_base_url, normalize_base_url
 from ._exceptions import InvalidInputError
+from ._jobs import AsyncJobs, Jobs
 from ._resources import (
     Accounts,
     Analytics,
@@ -54,6 +55,7 @@ from ._resources import (
     format_time,
     parse_versions,
 )
+from ._sessions import AsyncSessionOpener, AsyncSessions, Session, Sessions
 from ._transport import AsyncRetryTransport, RetryPolicy, RetryTransport
 
 if TYPE_CHECKING:
@@ -272,6 +274,17 @@ class RuntimeClient(_ClientBase):
         self.workloads = Workloads(self)
         self.analytics = Analytics(self)
         self.tags = Tags(self)
+        self.jobs = Jobs(self)
+        self.sessions = Sessions(self)
+
+    def session(self, backend: str, *, max_ttl: int | None = None) -> Session:
+        """Open a dedicated session (``POST /v1/sessions``, mode ``dedicated``). Use it as a
+        context manager: leaving the block closes it gracefully, whatever happened inside."""
+        return self.sessions.open(backend, mode="dedicated", max_ttl=max_ttl)
+
+    def batch(self, backend: str, *, max_ttl: int | None = None) -> Session:
+        """Open a batch (``POST /v1/sessions``, mode ``batch``); same surface as ``session``."""
+        return self.sessions.open(backend, mode="batch", max_ttl=max_ttl)
 
     @property
     def raw(self) -> AuthenticatedClient:
@@ -407,6 +420,18 @@ class AsyncRuntimeClient(_ClientBase):
         self.workloads = AsyncWorkloads(self)
         self.analytics = AsyncAnalytics(self)
         self.tags = AsyncTags(self)
+        self.jobs = AsyncJobs(self)
+        self.sessions = AsyncSessions(self)
+
+    # Plain methods, not coroutines: the opener supports both `async with art.session(...)`
+    # and `s = await art.session(...)`.
+    def session(self, backend: str, *, max_ttl: int | None = None) -> AsyncSessionOpener:
+        """Open a dedicated session; ``async with`` it to close it gracefully on exit."""
+        return self.sessions.open(backend, mode="dedicated", max_ttl=max_ttl)
+
+    def batch(self, backend: str, *, max_ttl: int | None = None) -> AsyncSessionOpener:
+        """Open a batch; same surface as ``session``."""
+        return self.sessions.open(backend, mode="batch", max_ttl=max_ttl)
 
     @property
     def raw(self) -> AuthenticatedClient:

@@ -77,3 +77,28 @@ ENV_TOKEN: Final = "QISKIT_IBM_TOKEN"
 ENV_INSTANCE: Final = "QISKIT_IBM_INSTANCE"
 ENV_URL: Final = "QISKIT_IBM_URL"
 ENV_IAM_URL: Final = "IAM_URL"
+
+# --- jobs: waiting and submitting ---
+
+# Poll schedule: 0.5 s, growing by half each round up to 10 s, each delay shortened by up to 10 %
+# so that many clients started together do not poll in lock-step.
+INITIAL_POLL_INTERVAL: Final = 0.5
+POLL_BACKOFF_FACTOR: Final = 1.5
+MAX_POLL_INTERVAL: Final = 10.0
+POLL_JITTER: Final = 0.1
+# A single status request never waits longer than this for its answer, or less: a request cut to
+# the few milliseconds left of a wait would only turn a late answer into a useless error.
+MIN_POLL_REQUEST_TIMEOUT: Final = 1.0
+# With no deadline, a waiter gives up after this many consecutive failed polls (each already
+# retried by the transport) rather than spin through an outage forever.
+MAX_CONSECUTIVE_POLL_FAILURES: Final = 5
+
+IDEMPOTENCY_TAG_PREFIX: Final = "qrr-idem-"
+LIST_PAGE_SIZE: Final = 200  # the API's maximum
+# After an ambiguous POST, a job that was created may take a moment to show up in the listing:
+# look twice, this far apart, before concluding that it does not exist.
+IDEMPOTENCY_LOOKUP_SETTLE: Final = 2.0
+MAX_SUBMIT_ATTEMPTS: Final = 2
+# Waiting for results after a job completed (a 204 from /results) uses the poll schedule; with no
+# timeout given it still stops after this long, since a completed job's results are due promptly.
+RESULTS_GRACE_PERIOD: Final = 120.0

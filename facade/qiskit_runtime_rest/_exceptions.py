@@ -25,6 +25,7 @@ __all__ = [
     "InvalidInputError",
     "JobCancelledError",
     "JobFailedError",
+    "JobSubmissionUnknownError",
     "JobTimeoutError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -164,6 +165,15 @@ class JobFailedError(_JobError):
 
 class JobCancelledError(_JobError):
     """The job ended Cancelled."""
+
+
+class JobSubmissionUnknownError(QiskitRuntimeError):
+    """``POST /v1/jobs`` failed ambiguously and the follow-up lookup failed too: the job may or
+    may not exist. ``idempotency_tag`` finds it: ``rt.jobs.list(tags=[tag])``."""
+
+    def __init__(self, message: str, *, idempotency_tag: str) -> None:
+        super().__init__(message)
+        self.idempotency_tag = idempotency_tag
 
 
 class JobTimeoutError(QiskitRuntimeError, TimeoutError):

@@ -1,0 +1,395 @@
+"""Primitive results decoded from the plain JSON format of ``GET /v1/jobs/{id}/results``.
+
+Sampler bodies carry one hex string per shot and per classical register
+(``{"results": [{"data": {"meas": {"samples": ["0x3", ...], "num_bits": 2}}}]}``); estimator
+bodies carry ``evs``/``stds``/``ensemble_standard_error`` as numbers or nested lists matching the
+PUB's shape. The result objects keep the raw lists and do the work only when asked, and the
+counting works on *distinct* hex strings: a million shots of a few-qubit circuit have a handful of
+distinct values, so each is parsed once instead of once per shot.
+
+Real bodies name a register after the circuit's own (``meas`` for ``measure_all``, ``c``, ...) and
+may omit ``num_bits``. The width then comes from the circuit submitted (``register_widths`` in
+``_pubs``), and failing that from the widest sample seen, which can only under-estimate.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from itertools import repeat
+from typing import Any, overload
+
+from ._exceptions import QiskitRuntimeError
+
+__all__ = [
+    "BitArray",
+    "DataBin",
+    "EstimatorPubResult",
+    "EstimatorResult",
+    "SamplerPubResult",
+    "SamplerResult",
+    "decode_results",
+]
+
+Loc = int | tuple[int, ...] | None
+
+
+class BitArray:
+    """The shots of one classical register of one PUB.
+
+    ``samples`` is the list the service sent (hex strings such as ``"0x3"``), nested when the PUB
+    was broadcast over parameter values; ``shape`` is that nesting without the shots axis.
+    """
+
+    __slots__ = ("_declared_bits", "_int_counts", "_samples", "_shape", "_width")
+
+    def __init__(self, samples: Sequence[Any], num_bits: int | None = None) -> None:
+        self._samples = samples
+        self._declared_bits = num_bits
+        self._shape = _shape_of(samples)
+        self._int_counts: dict[int, int] | None = None
+        self._width: int | None = None
+
+    @property
+    def samples(self) -> Sequence[Any]:
+        return self._samples
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._shape
+
+    @property
+    def num_shots(self) -> int:
+        node: Any = self._samples
+        for _ in self._shape:
+            node = node[0] if node else []
+        return len(node)
+
+    @property
+    def num_bits(self) -> int:
+        """The register width: as sent or declared, else the widest sample seen."""
+        if self._declared_bits is not None:
+            return self._declared_bits
+        if self._width is None:
+            widest = max(self._all_int_counts(), default=0)
+            self._width = max(1, widest.bit_length())
+        return self._width
+
+    def _flat(self, loc: Loc) -> Sequence[str]:
+        node: Any = self._samples
+        if loc is not None:
+            indices = (loc,) if isinstance(loc, int) else tuple(loc)
+            if len(indices) > len(self._shape):
+                raise IndexError(f"loc {loc!r} has more indices than the shape {self._shape}")
+            for index in indices:
+                node = node[index]
+        depth = _depth(node)
+        if depth == 0:
+            return node  # type: ignore[no-any-return]
+        stack = [node]
+        for _ in range(depth):
+            stack = [child for level in stack for child in level]
+        return [shot for shots in stack for shot in shots]
+
+    def _all_int_counts(self) -> dict[int, int]:
+        if self._int_counts is None:
+            self._int_counts = _count_ints(self._flat(None))
+        return self._int_counts
+
+    def get_int_counts(self, loc: Loc = None) -> dict[int, int]:
+        """``{outcome: count}`` over all positions, or the one at ``loc`` (an index into shape)."""
+        return dict(self._all_int_counts()) if loc is None else _count_ints(self._flat(loc))
+
+    def get_counts(self, loc: Loc = None) -> dict[str, int]:
+        """``{bitstring: count}``, bitstrings zero-padded to ``num_bits`` (bit 0 rightmost)."""
+        counts = self._all_int_counts() if loc is None else _count_ints(self._flat(loc))
+        fmt = f"0{self.num_bits}b"
+        return {format(value, fmt): count for value, count in counts.items()}
+
+    def get_bitstrings(self, loc: Loc = None) -> list[str]:
+        """One zero-padded bitstring per shot, in shot order (all positions flattened)."""
+        fmt = f"0{self.num_bits}b"
+        flat = self._flat(loc)
+        return list(map(_converter(flat, lambda key: format(int(key, 16), fmt)), flat))
+
+    def to_ints(self) -> list[Any]:
+        """The shots as integers, nested like ``samples``."""
+        convert = _converter(self._flat(None), _parse_hex)
+        return _map_nested(self._samples, convert, len(self._shape))
+
+    def __len__(self) -> int:
+        return self._shape[0] if self._shape else self.num_shots
+
+    def __repr__(self) -> str:
+        return (
+            f"BitArray(num_shots={self.num_shots}, num_bits={self.num_bits}, shape={self._shape})"
+        )
+
+
+# Counting strategy. Most registers produce a handful of distinct outcomes over many shots; a
+# probe of the first shots tells. Then the samples are joined into one string and each distinct
+# value is counted with str.count (C speed, no per-shot Python work), and each is parsed once.
+# The scan is exact because every value starts with "0x" and has no other "x" or ",": a match of
+# "0x3," can only start at the beginning of a sample. The totals are checked anyway (a sample
+# outside the probed set, or not in this format, fails them) and Counter is the fallback. A wide
+# register with near-uniform outcomes has almost as many distinct values as shots: each sample is
+# parsed directly.
+_PROBE_SHOTS = 2048
+_SPARSE_DISTINCT = 256
+_HEX_SAMPLE = re.compile(r"0x[0-9a-fA-F]+")
+
+
+def _parse_hex(key: str) -> int:
+    return int(key, 16)
+
+
+def _is_sparse(flat: Sequence[str]) -> bool:
+    return len(set(flat[:_PROBE_SHOTS])) <= _SPARSE_DISTINCT
+
+
+def _scan_counts(flat: Sequence[str]) -> dict[str, int] | None:
+    keys = dict.fromkeys(flat[:_PROBE_SHOTS])  # first-seen order, as Counter would give
+    if not all(isinstance(key, str) and _HEX_SAMPLE.fullmatch(key) for key in keys):
+        return None
+    joined = ",".join(flat) + ","
+    counts = {key: joined.count(key + ",") for key in keys}
+    covered = sum(count * (len(key) + 1) for key, count in counts.items())
+    if sum(counts.values()) != len(flat) or covered != len(joined):
+        return None
+    return counts
+
+
+def _count_ints(flat: Sequence[str]) -> dict[int, int]:
+    if not _is_sparse(flat):
+        return dict(Counter(map(int, flat, repeat(16))))
+    by_text = _scan_counts(flat) or Counter(flat)
+    out: dict[int, int] = {}
+    for key, count in by_text.items():
+        if count:
+            value = int(key, 16)  # "0x01" and "0x1" are one outcome
+            out[value] = out.get(value, 0) + count
+    return out
+
+
+def _converter(flat: Sequence[str], convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``convert`` itself, or a lookup table of its values when few distinct samples repeat."""
+    if not _is_sparse(flat):
+        return convert
+    return {key: convert(key) for key in set(flat)}.__getitem__
+
+
+def _depth(node: Any) -> int:
+    depth = 0
+    while isinstance(node, list) and node and isinstance(node[0], list):
+        node = node[0]
+        depth += 1
+    return depth
+
+
+def _shape_of(samples: Any) -> tuple[int, ...]:
+    shape: list[int] = []
+    node = samples
+    while isinstance(node, list) and node and isinstance(node[0], list):
+        shape.append(len(node))
+        node = node[0]
+    return tuple(shape)
+
+
+def _map_nested(node: Any, convert: Callable[[str], Any], depth: int) -> list[Any]:
+    if depth == 0:
+        return list(map(convert, node))
+    return [_map_nested(child, convert, depth - 1) for child in node]
+
+
+class DataBin(Mapping[str, Any]):
+    """A PUB's data fields, by name or as attributes: ``data["meas"]`` or ``data.meas``."""
+
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        self._fields = dict(fields)
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self._fields[name]
+        except KeyError:
+            raise KeyError(f"{name!r} is not in this result; fields: {self._names()}") from None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._fields[name]
+        except KeyError:
+            raise AttributeError(
+                f"no field {name!r} in this result; fields: {self._names()}"
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def _names(self) -> str:
+        return ", ".join(self._fields) or "(none)"
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{key}={value!r}" for key, value in self._fields.items())
+        return f"DataBin({inner})"
+
+
+class SamplerPubResult:
+    """One sampler PUB's result: ``data`` (registers by name) and ``metadata``."""
+
+    def __init__(self, data: DataBin, metadata: Mapping[str, Any]) -> None:
+        self.data = data
+        self.metadata = dict(metadata)
+
+    def join_data(self) -> BitArray:
+        """The only register, when there is exactly one (a shortcut for the common case)."""
+        registers = [value for value in self.data.values() if isinstance(value, BitArray)]
+        if len(registers) != 1:
+            raise QiskitRuntimeError(
+                f"join_data() needs exactly one register, this PUB has: {', '.join(self.data)}"
+            )
+        return registers[0]
+
+    def __repr__(self) -> str:
+        return f"SamplerPubResult(data={self.data!r}, metadata={self.metadata!r})"
+
+
+class EstimatorPubResult:
+    """One estimator PUB's result; ``evs``/``stds``/``ensemble_standard_error`` are floats, or
+    nested lists shaped like the PUB's broadcast of observables and parameter values."""
+
+    def __init__(self, data: DataBin, metadata: Mapping[str, Any]) -> None:
+        self.data = data
+        self.metadata = dict(metadata)
+
+    @property
+    def evs(self) -> Any:
+        return self.data.get("evs")
+
+    @property
+    def stds(self) -> Any:
+        return self.data.get("stds")
+
+    @property
+    def ensemble_standard_error(self) -> Any:
+        return self.data.get("ensemble_standard_error")
+
+    def __repr__(self) -> str:
+        return f"EstimatorPubResult(data={self.data!r}, metadata={self.metadata!r})"
+
+
+class _PrimitiveResult(Sequence[Any]):
+    _pubs: list[Any]
+
+    def __init__(self, pubs: Sequence[Any], metadata: Mapping[str, Any]) -> None:
+        self._pubs = list(pubs)
+        self.metadata = dict(metadata)
+
+    def __len__(self) -> int:
+        return len(self._pubs)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._pubs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._pubs!r}, metadata={self.metadata!r})"
+
+
+class SamplerResult(_PrimitiveResult):
+    """A sampler job's result: one ``SamplerPubResult`` per PUB, plus job ``metadata``."""
+
+    @overload
+    def __getitem__(self, index: int) -> SamplerPubResult: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[SamplerPubResult]: ...
+    def __getitem__(self, index: int | slice) -> SamplerPubResult | list[SamplerPubResult]:
+        return self._pubs[index]
+
+    def __iter__(self) -> Iterator[SamplerPubResult]:
+        return iter(self._pubs)
+
+
+class EstimatorResult(_PrimitiveResult):
+    """An estimator job's result: one ``EstimatorPubResult`` per PUB, plus job ``metadata``."""
+
+    @overload
+    def __getitem__(self, index: int) -> EstimatorPubResult: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[EstimatorPubResult]: ...
+    def __getitem__(self, index: int | slice) -> EstimatorPubResult | list[EstimatorPubResult]:
+        return self._pubs[index]
+
+    def __iter__(self) -> Iterator[EstimatorPubResult]:
+        return iter(self._pubs)
+
+
+_ESTIMATOR_ALIASES = {"ensamble_standard_error": "ensemble_standard_error"}  # a published typo
+
+
+def _sampler_pub(entry: Mapping[str, Any], widths: Mapping[str, int] | None) -> SamplerPubResult:
+    fields: dict[str, Any] = {}
+    for name, value in (entry.get("data") or {}).items():
+        if isinstance(value, Mapping) and isinstance(value.get("samples"), list):
+            bits = value.get("num_bits")
+            if not isinstance(bits, int) or isinstance(bits, bool):
+                bits = (widths or {}).get(name)
+            fields[name] = BitArray(value["samples"], bits)
+        else:
+            fields[name] = value
+    return SamplerPubResult(DataBin(fields), entry.get("metadata") or {})
+
+
+def _estimator_pub(entry: Mapping[str, Any]) -> EstimatorPubResult:
+    data = {_ESTIMATOR_ALIASES.get(k, k): v for k, v in (entry.get("data") or {}).items()}
+    return EstimatorPubResult(DataBin(data), entry.get("metadata") or {})
+
+
+def _looks_like(entries: Sequence[Any]) -> str | None:
+    for entry in entries:
+        data = entry.get("data") if isinstance(entry, Mapping) else None
+        if not isinstance(data, Mapping):
+            continue
+        if "evs" in data:
+            return "estimator"
+        if any(isinstance(v, Mapping) and "samples" in v for v in data.values()):
+            return "sampler"
+    return None
+
+
+def decode_results(
+    body: str | bytes | Mapping[str, Any] | list[Any],
+    *,
+    program_id: str | None = None,
+    register_widths: Sequence[Mapping[str, int]] | None = None,
+) -> SamplerResult | EstimatorResult | Any:
+    """Decode a results body. Sampler and estimator bodies become result objects; bodies of other
+    programs (noise learner, executor) are returned as parsed JSON, untouched."""
+    data: Any = json.loads(body) if isinstance(body, str | bytes) else body
+    if isinstance(data, Mapping) and "__type__" in data:
+        from ._qiskit_decode import decode_qiskit_result
+
+        return decode_qiskit_result(data, register_widths=register_widths)
+    if isinstance(data, list):  # some documentation prints only the results array
+        data = {"results": data}
+    if not isinstance(data, Mapping) or not isinstance(data.get("results"), list):
+        return data
+    entries: list[Any] = data["results"]
+    kind = program_id if program_id in ("sampler", "estimator") else _looks_like(entries)
+    metadata = data.get("metadata") or {}
+    if kind == "sampler":
+        widths = list(register_widths or [])
+        return SamplerResult(
+            [
+                _sampler_pub(entry, widths[i] if i < len(widths) else None)
+                for i, entry in enumerate(entries)
+            ],
+            metadata,
+        )
+    if kind == "estimator":
+        return EstimatorResult([_estimator_pub(entry) for entry in entries], metadata)
+    return data

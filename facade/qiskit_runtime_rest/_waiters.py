@@ -1,0 +1,209 @@
+"""The I/O-free half of waiting on jobs: poll schedule, deadline, outcome, and batching.
+
+Sync and async waiters share this module and differ only in how they send a request and sleep,
+so both back off, honour timeouts and report outcomes identically.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from ._constants import (
+    INITIAL_POLL_INTERVAL,
+    MAX_CONSECUTIVE_POLL_FAILURES,
+    MAX_POLL_INTERVAL,
+    MIN_POLL_REQUEST_TIMEOUT,
+    POLL_BACKOFF_FACTOR,
+    POLL_JITTER,
+)
+from ._exceptions import (
+    ApiConnectionError,
+    JobCancelledError,
+    JobFailedError,
+    JobTimeoutError,
+    RateLimitError,
+    ServerError,
+)
+from ._status import JobState, JobStatus
+
+__all__ = [
+    "Backoff",
+    "Deadline",
+    "FailureBudget",
+    "ListingGroup",
+    "TransientErrors",
+    "plan_listing",
+    "raise_for_outcome",
+]
+
+# Errors that say nothing about the job: keep waiting through them (within the deadline).
+TransientErrors: Final = (ApiConnectionError, ServerError, RateLimitError)
+
+
+class Backoff:
+    """Successive poll delays: ``initial * factor**n`` capped at ``cap``, with downward jitter."""
+
+    def __init__(
+        self,
+        initial: float = INITIAL_POLL_INTERVAL,
+        factor: float = POLL_BACKOFF_FACTOR,
+        cap: float = MAX_POLL_INTERVAL,
+        jitter: float = POLL_JITTER,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._next = initial
+        self._factor = factor
+        self._cap = cap
+        self._jitter = jitter
+        self._rand = rand
+
+    def next(self) -> float:
+        delay = min(self._next, self._cap)
+        self._next = delay * self._factor
+        return delay * (1.0 - self._jitter * self._rand())
+
+
+class Deadline:
+    """A wait's time budget on an injectable monotonic clock; ``timeout=None`` is unbounded."""
+
+    def __init__(self, clock: Callable[[], float], timeout: float | None) -> None:
+        if timeout is not None and timeout < 0:
+            raise ValueError(f"timeout must be >= 0 or None, got {timeout}")
+        self._clock = clock
+        self.timeout = timeout
+        self._end = None if timeout is None else clock() + timeout
+
+    def remaining(self) -> float | None:
+        return None if self._end is None else self._end - self._clock()
+
+    def expired(self) -> bool:
+        left = self.remaining()
+        return left is not None and left <= 0
+
+    def clip(self, delay: float) -> float:
+        left = self.remaining()
+        return delay if left is None else max(0.0, min(delay, left))
+
+    def request_timeout(self) -> float | None:
+        """The timeout for one poll request: ``None`` (client default) unless a deadline is near."""
+        left = self.remaining()
+        if left is None:
+            return None
+        return max(MIN_POLL_REQUEST_TIMEOUT, left)
+
+    def timeout_error(self, what: str, job_id: str | None, status: JobStatus | None) -> Exception:
+        seen = f"; last status {status.value}" if status is not None else ""
+        return JobTimeoutError(
+            f"{what} did not finish within {self.timeout:g} s{seen}. The job itself is "
+            "untouched and may still finish: wait again, or cancel it.",
+            job_id=job_id,
+            timeout=float(self.timeout or 0.0),
+        )
+
+
+class FailureBudget:
+    """Counts consecutive failed polls; decides whether one more is worth waiting through."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self._deadline = deadline
+        self._count = 0
+
+    def absorb(self, exc: Exception) -> bool:
+        """True when the waiter should keep going after ``exc``."""
+        if not isinstance(exc, TransientErrors):
+            return False
+        self._count += 1
+        if self._deadline.timeout is None:
+            return self._count < MAX_CONSECUTIVE_POLL_FAILURES
+        return not self._deadline.expired()
+
+    def reset(self) -> None:
+        self._count = 0
+
+
+def raise_for_outcome(job_id: str, state: JobState) -> None:
+    """Raise the error a final, unsuccessful state stands for; return quietly otherwise."""
+    if state.ran_too_long:
+        message = (
+            f"job {job_id} ran longer than its maximum execution time and was stopped "
+            f"(reason code 1305){_explain(state)}. Raise max_execution_time (at most 10800 s) "
+            "or split the work into smaller jobs."
+        )
+        error: type[JobFailedError | JobCancelledError] = JobFailedError
+    elif state.status is JobStatus.FAILED:
+        message, error = f"job {job_id} failed{_explain(state)}", JobFailedError
+    elif state.status is JobStatus.CANCELLED:
+        message, error = f"job {job_id} was cancelled{_explain(state)}", JobCancelledError
+    else:
+        return
+    raise error(
+        message,
+        job_id=job_id,
+        reason=state.reason,
+        reason_code=state.reason_code,
+        reason_solution=state.reason_solution,
+    )
+
+
+def _explain(state: JobState) -> str:
+    parts = []
+    if state.reason:
+        parts.append(state.reason)
+    if state.reason_code is not None:
+        parts.append(f"reason code {state.reason_code}")
+    text = f": {'; '.join(parts)}" if parts else ""
+    if state.reason_solution:
+        text += f"; solution: {state.reason_solution}"
+    return text
+
+
+@dataclass
+class ListingGroup:
+    """One ``GET /v1/jobs`` filter that should return the state of several waited-on jobs."""
+
+    params: dict[str, Any]
+    job_ids: set[str] = field(default_factory=set)
+
+
+def plan_listing(
+    pending: Sequence[tuple[str, str | None, Sequence[str]]],
+    *,
+    exclude_tag_prefix: str = "",
+) -> tuple[list[ListingGroup], list[str]]:
+    """Group pending jobs ``(id, session_id, tags)`` so one listing reports on several at once.
+
+    Jobs sharing a session are listed by ``session_id``; of the rest, jobs sharing a tag are
+    listed by that tag (most widely shared first). Whatever is left alone is polled singly: a
+    listing would cost as much and carry more. Tags starting with ``exclude_tag_prefix`` (the
+    per-job idempotency tags) are never shared, so they are not considered.
+    """
+    groups: list[ListingGroup] = []
+    by_session: dict[str, set[str]] = {}
+    for job_id, session_id, _ in pending:
+        if session_id:
+            by_session.setdefault(session_id, set()).add(job_id)
+    grouped: set[str] = set()
+    for session_id, ids in by_session.items():
+        if len(ids) >= 2:
+            groups.append(ListingGroup({"session_id": session_id}, set(ids)))
+            grouped |= ids
+    rest = [(job_id, tags) for job_id, _, tags in pending if job_id not in grouped]
+    while True:
+        tally: Counter[str] = Counter(
+            tag
+            for _, tags in rest
+            for tag in set(tags)
+            if not (exclude_tag_prefix and tag.startswith(exclude_tag_prefix))
+        )
+        common = [(count, tag) for tag, count in tally.items() if count >= 2]
+        if not common:
+            break
+        _, tag = max(common)
+        ids = {job_id for job_id, tags in rest if tag in tags}
+        groups.append(ListingGroup({"tags": [tag]}, ids))
+        rest = [(job_id, tags) for job_id, tags in rest if job_id not in ids]
+    return groups, [job_id for job_id, _ in rest]

@@ -1,0 +1,186 @@
+"""rt.jobs.list (every page) and rt.jobs.wait_all (few requests per round)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from qiskit_runtime_rest._exceptions import JobTimeoutError
+from qiskit_runtime_rest._jobs import Job
+from qiskit_runtime_rest._status import JobStatus
+from qiskit_runtime_rest._waiters import plan_listing
+
+from .conftest import FakeClock, MockApi, job_body
+
+
+def paged(total: int) -> Any:
+    def page(request: httpx.Request) -> dict[str, Any]:
+        offset = int(request.url.params["offset"])
+        limit = int(request.url.params["limit"])
+        rows = [
+            job_body(f"job{i:04d}", "Completed") for i in range(offset, min(total, offset + limit))
+        ]
+        return {"jobs": rows, "count": total, "offset": offset, "limit": limit}
+
+    return page
+
+
+def test_list_iterates_every_page(rt: Any, api: MockApi) -> None:
+    api.on("GET", "/v1/jobs", paged(450))
+    jobs = list(
+        rt.jobs.list(
+            backend="ibm_pittsburgh",
+            pending=False,
+            tags=["a", "b"],
+            created_after=datetime(2026, 1, 1, tzinfo=UTC),
+            sort="asc",
+        )
+    )
+    assert [j.id for j in jobs] == [f"job{i:04d}" for i in range(450)]
+    offsets = [r.url.params["offset"] for r in api.requests]
+    assert offsets == ["0", "200", "400"]
+    first = api.requests[0].url.params
+    assert first["limit"] == "200"
+    assert first["backend"] == "ibm_pittsburgh"
+    assert first["pending"] == "false"
+    assert first.get_list("tags") == ["a", "b"]
+    assert first["created_after"].startswith("2026-01-01T00:00:00")
+    assert first["sort"] == "ASC"
+    assert jobs[0].last_status is JobStatus.COMPLETED
+
+
+def test_list_limit_stops_early(rt: Any, api: MockApi) -> None:
+    api.on("GET", "/v1/jobs", paged(1000))
+    assert len(list(rt.jobs.list(limit=250))) == 250
+    assert len(api.requests) == 2
+
+
+def test_list_is_lazy_and_handles_an_exact_page(rt: Any, api: MockApi) -> None:
+    api.on("GET", "/v1/jobs", paged(200))
+    iterator = rt.jobs.list()
+    assert api.requests == []
+    assert len(list(iterator)) == 200
+    assert len(api.requests) == 1  # `count` says there is nothing after the first page
+
+
+def test_list_without_count_stops_on_an_empty_page(rt: Any, api: MockApi) -> None:
+    api.on(
+        "GET", "/v1/jobs", {"jobs": [job_body(f"j{i}", "Queued") for i in range(200)]}, {"jobs": []}
+    )
+    assert len(list(rt.jobs.list())) == 200
+    assert len(api.requests) == 2
+
+
+# --- wait_all --------------------------------------------------------------------------------
+
+
+def test_plan_groups_by_session_then_shared_tag() -> None:
+    groups, singles = plan_listing(
+        [
+            ("a", "s1", ["qrr-idem-1"]),
+            ("b", "s1", ["qrr-idem-2"]),
+            ("c", None, ["sweep", "qrr-idem-3"]),
+            ("d", None, ["sweep"]),
+            ("e", "s2", ["qrr-idem-5"]),
+            ("f", None, ["qrr-idem-6"]),
+        ],
+        exclude_tag_prefix="qrr-idem-",
+    )
+    assert [(g.params, g.job_ids) for g in groups] == [
+        ({"session_id": "s1"}, {"a", "b"}),
+        ({"tags": ["sweep"]}, {"c", "d"}),
+    ]
+    assert singles == ["e", "f"]
+
+
+def session_jobs(rt: Any, n: int) -> list[Job[Any]]:
+    return [Job(rt, f"j{i}", session_id="s1") for i in range(n)]
+
+
+def test_wait_all_uses_one_listing_per_round(rt: Any, api: MockApi, clock: FakeClock) -> None:
+    rounds = [
+        ["Queued", "Queued", "Running", "Queued", "Queued"],
+        ["Running", "Completed", "Running", "Running", "Queued"],
+        ["Completed", "Completed", "Failed", "Completed", "Cancelled"],
+    ]
+    api.on(
+        "GET",
+        "/v1/jobs",
+        *[
+            {"jobs": [job_body(f"j{i}", s, session_id="s1") for i, s in enumerate(r)], "count": 5}
+            for r in rounds
+        ],
+    )
+    jobs = session_jobs(rt, 5)
+    changes: list[tuple[str, JobStatus]] = []
+    done = rt.jobs.wait_all(jobs, callback=lambda j, s: changes.append((j.id, s)))
+    assert done == jobs
+    assert len(api.requests) == 3  # 3 rounds x 1 listing, instead of up to 15 single polls
+    assert all(r.url.params["session_id"] == "s1" for r in api.requests)
+    assert all(r.url.params["exclude_params"] == "true" for r in api.requests)
+    assert [j.last_status for j in jobs] == [
+        JobStatus.COMPLETED,
+        JobStatus.COMPLETED,
+        JobStatus.FAILED,
+        JobStatus.COMPLETED,
+        JobStatus.CANCELLED,
+    ]
+    assert ("j1", JobStatus.COMPLETED) in changes and changes.count(
+        ("j1", JobStatus.COMPLETED)
+    ) == 1
+    assert len(clock.sleeps) == 2
+
+
+def test_wait_all_polls_singly_what_a_listing_missed(rt: Any, api: MockApi) -> None:
+    api.on("GET", "/v1/jobs", {"jobs": [job_body("j0", "Completed", session_id="s1")], "count": 1})
+    api.on("GET", "/v1/jobs/j1", job_body("j1", "Completed"))
+    api.on("GET", "/v1/jobs/lonely", job_body("lonely", "Completed"))
+    jobs = [*session_jobs(rt, 2), Job(rt, "lonely")]
+    rt.jobs.wait_all(jobs)
+    assert len(api.calls("GET", "/v1/jobs")) == 1
+    assert len(api.calls("GET", "/v1/jobs/j1")) == 1
+    assert len(api.calls("GET", "/v1/jobs/lonely")) == 1
+
+
+def test_wait_all_times_out_naming_the_pending_jobs(
+    rt: Any, api: MockApi, clock: FakeClock
+) -> None:
+    api.on(
+        "GET",
+        "/v1/jobs",
+        {
+            "jobs": [
+                job_body("j0", "Completed", session_id="s1"),
+                job_body("j1", "Running", session_id="s1"),
+            ],
+            "count": 2,
+        },
+    )
+    # Once j0 is done j1 is alone in its session: a single poll is as cheap as a listing.
+    api.on("GET", "/v1/jobs/j1", job_body("j1", "Running"))
+    with pytest.raises(JobTimeoutError, match=r"1 of 2 jobs.*Still pending: j1"):
+        rt.jobs.wait_all(session_jobs(rt, 2), timeout=25)
+    assert clock.now == pytest.approx(25)
+
+
+def test_wait_all_on_final_jobs_sends_nothing(rt: Any, api: MockApi) -> None:
+    job = Job(rt, "done", details=job_body("done", "Completed"))
+    assert rt.jobs.wait_all([job]) == [job]
+    assert api.requests == []
+
+
+def test_wait_all_lists_by_a_shared_tag(rt: Any, api: MockApi) -> None:
+    api.on(
+        "GET",
+        "/v1/jobs",
+        {"jobs": [job_body(f"t{i}", "Completed", tags=["sweep-3"]) for i in range(4)]},
+    )
+    jobs = [
+        Job(rt, f"t{i}", details=job_body(f"t{i}", "Queued", tags=["sweep-3"])) for i in range(4)
+    ]
+    rt.jobs.wait_all(jobs)
+    (request,) = api.requests
+    assert request.url.params.get_list("tags") == ["sweep-3"]
+    assert all(j.last_status is JobStatus.COMPLETED for j in jobs)
