@@ -172,6 +172,11 @@ class _TokenCache:
         token.refresh_at = min(now + TOKEN_REFRESH_RETRY_INTERVAL, token.expires_at)
         return token.value
 
+    def seconds_left(self) -> float | None:
+        """How long the cached token stays usable (None when there is none)."""
+        token = self._token
+        return None if token is None else max(0.0, token.expires_at - self._clock())
+
     def invalidate(self, rejected: str) -> None:
         """Forget ``rejected`` (the API answered 401), unless a newer token already replaced it."""
         if self._token is not None and self._token.value == rejected:
@@ -292,6 +297,9 @@ class StaticToken:
 
     def get_token(self) -> str:
         return self._token.get_secret_value()
+
+    def seconds_left(self) -> float | None:
+        return None  # a caller-managed token's lifetime is not known here
 
     def invalidate(self, rejected: str) -> None:
         pass

@@ -35,7 +35,7 @@ from ._constants import (
 )
 from ._credentials import Secret, account_from_env, load_saved_account, save_account
 from ._crn import Crn, api_base_url, iam_base_url, normalize_base_url
-from ._exceptions import InvalidInputError
+from ._exceptions import InvalidInputError, QiskitRuntimeError
 from ._jobs import AsyncJobs, Jobs
 from ._resources import (
     Accounts,
@@ -207,6 +207,48 @@ class _ClientBase:
 
     save_account = staticmethod(save_account)
 
+    # Things to stop when the client closes (the embedded emulator of `local()`).
+    _on_close: list[Callable[[], None]]
+
+    @classmethod
+    def local(cls, **emulator_options: Any) -> Self:
+        """Start the embedded emulator on 127.0.0.1 and return a client bound to it.
+
+        Closing the client stops the emulator. ``emulator_options`` go to
+        ``qiskit_runtime_emulator.Emulator`` (``job_delays=``, ``seed=``, ``faults=``, ...).
+        Needs the ``[local]`` extra: ``pip install 'qiskit-runtime-rest[local]'``.
+        """
+        emulator = _start_emulator(emulator_options)
+        settings: dict[str, Any] = {
+            "api_key": emulator.api_key,
+            "crn": emulator.crn,
+            "base_url": emulator.base_url,
+            "iam_url": emulator.iam_url,
+        }
+        try:
+            client = cls(**settings)
+        except BaseException:
+            emulator.stop()
+            raise
+        client._on_close.append(emulator.stop)
+        return client
+
+    def _run_closers(self) -> None:
+        while self._on_close:
+            self._on_close.pop()()
+
+
+def _start_emulator(options: dict[str, Any]) -> Any:
+    try:
+        from qiskit_runtime_emulator import Emulator
+    except ImportError as exc:
+        raise QiskitRuntimeError(
+            "RuntimeClient.local() needs the emulator's dependencies "
+            f"({exc.name or 'starlette, uvicorn, qiskit'} is missing): "
+            "pip install 'qiskit-runtime-rest[local]'"
+        ) from exc
+    return Emulator(**options).start()
+
 
 class RuntimeClient(_ClientBase):
     """Synchronous client for the Qiskit Runtime REST API.
@@ -248,6 +290,7 @@ class RuntimeClient(_ClientBase):
         self._clock: Callable[[], float] = _clock or time.monotonic
         self._sleep: Callable[[float], None] = _sleep or time.sleep
         self._owns_http = http_client is None
+        self._on_close = []
         http = http_client or httpx.Client(verify=verify, limits=DEFAULT_CONNECTION_LIMITS)
         http.base_url = httpx.URL(settings.base_url)
         http.timeout = settings.timeout
@@ -335,6 +378,12 @@ class RuntimeClient(_ClientBase):
             timeout=per_call if per_call is not None else httpx.USE_CLIENT_DEFAULT,
         )
 
+    def authenticate(self) -> float | None:
+        """Get (or reuse) the IAM token now, to fail fast on bad credentials; returns the seconds
+        it stays valid (None for a caller-managed ``bearer_token``)."""
+        self._tokens.get_token()
+        return self._tokens.seconds_left()
+
     def versions(self) -> list[ApiVersion]:
         """``GET /v1/versions``; warns if the pinned ``IBM-API-Version`` is deprecated or sunset."""
         versions = parse_versions(self._request("GET", "/v1/versions").json())
@@ -343,8 +392,11 @@ class RuntimeClient(_ClientBase):
 
     def close(self) -> None:
         """Close the connections (only those of an httpx client this object created)."""
-        if self._owns_http:
-            self._http.close()
+        try:
+            if self._owns_http:
+                self._http.close()
+        finally:
+            self._run_closers()
 
     def __enter__(self) -> Self:
         return self
@@ -392,6 +444,7 @@ class AsyncRuntimeClient(_ClientBase):
         self._clock: Callable[[], float] = _clock or time.monotonic
         self._sleep: Callable[[float], Awaitable[None]] = _sleep or asyncio.sleep
         self._owns_http = http_client is None
+        self._on_close = []
         http = http_client or httpx.AsyncClient(verify=verify, limits=DEFAULT_CONNECTION_LIMITS)
         http.base_url = httpx.URL(settings.base_url)
         http.timeout = settings.timeout
@@ -479,6 +532,12 @@ class AsyncRuntimeClient(_ClientBase):
             timeout=per_call if per_call is not None else httpx.USE_CLIENT_DEFAULT,
         )
 
+    async def authenticate(self) -> float | None:
+        """Get (or reuse) the IAM token now, to fail fast on bad credentials; returns the seconds
+        it stays valid (None for a caller-managed ``bearer_token``)."""
+        await self._tokens.get_token()
+        return self._tokens.seconds_left()
+
     async def versions(self) -> list[ApiVersion]:
         """``GET /v1/versions``; warns if the pinned ``IBM-API-Version`` is deprecated or sunset."""
         versions = parse_versions((await self._request("GET", "/v1/versions")).json())
@@ -487,8 +546,11 @@ class AsyncRuntimeClient(_ClientBase):
 
     async def aclose(self) -> None:
         """Close the connections (only those of an httpx client this object created)."""
-        if self._owns_http:
-            await self._http.aclose()
+        try:
+            if self._owns_http:
+                await self._http.aclose()
+        finally:
+            self._run_closers()
 
     async def __aenter__(self) -> Self:
         return self
