@@ -1,0 +1,447 @@
+"""The ASGI app: IAM's token endpoint and the REST API under ``/api/v1`` and ``/experimental``.
+
+qiskit-ibm-runtime uses a URL that contains "experimental" verbatim and appends ``/jobs`` etc.
+without ``/v1``, so the API is served under ``/experimental/v1`` *and* ``/experimental``.
+Every API route but ``/v1/versions`` checks the bearer token and the ``Service-CRN`` header,
+reads ``IBM-API-Version``, and may be hit by the configured fault injection first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from ._config import EmulatorConfig, Faults
+from ._constants import API_VERSIONS, OLDEST_API_VERSION
+from ._errors import ApiError, Code, ErrorStyle, error_body, iam_error_body
+from ._iam import APIKEY_GRANT
+from ._params import RequestContext
+from ._service import EmulatorService
+
+__all__ = ["API_PREFIXES", "create_app"]
+
+logger = logging.getLogger("qiskit_runtime_emulator")
+
+API_PREFIXES = ("/api/v1", "/experimental/v1", "/experimental")
+_VERSION_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+Handler = Callable[[Request, EmulatorService, RequestContext], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    handler: Handler
+    style: ErrorStyle = ErrorStyle.CONTAINER
+    authenticated: bool = True
+
+
+class _FaultDice:
+    """The random draws of fault injection, reseeded whenever the faults change."""
+
+    def __init__(self) -> None:
+        self._faults: Faults | None = None
+        self._rng = random.Random()
+
+    def roll(self, faults: Faults) -> random.Random:
+        if faults is not self._faults:
+            self._faults = faults
+            self._rng = random.Random(faults.seed)
+        return self._rng
+
+
+class _DroppedConnection(Response):
+    """Starts a response and stops mid-body: the server then closes the connection."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=200)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b'{"trunc', "more_body": True})
+
+
+def _json(doc: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(doc, separators=(",", ":"), allow_nan=False).encode()
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+def _no_content() -> Response:
+    return Response(status_code=204)
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise ApiError(400, Code.BAD_REQUEST, "The request body is not valid JSON.") from None
+
+
+def _api_version(request: Request) -> str:
+    requested = request.headers.get("ibm-api-version")
+    if requested is None:
+        # Documented: without the header the oldest response shapes apply.
+        return OLDEST_API_VERSION
+    requested = requested.strip()
+    if not _VERSION_PATTERN.match(requested):
+        raise ApiError(400, Code.BAD_REQUEST, "IBM-API-Version must be a YYYY-MM-DD date.")
+    if requested < OLDEST_API_VERSION:
+        raise ApiError(400, Code.BAD_REQUEST, f"IBM-API-Version {requested} is not supported.")
+    return max(version for version, _, _ in API_VERSIONS if version <= requested)
+
+
+def _authenticate(request: Request, service: EmulatorService) -> str:
+    header = request.headers.get("authorization")
+    if not header:
+        raise ApiError(401, Code.AUTHENTICATION)
+    scheme, _, credential = header.partition(" ")
+    credential = credential.strip()
+    user: str | None = None
+    if scheme.lower() == "bearer":
+        identity = service.issuer.verify(
+            credential, revoke_after=service.faults.revoke_tokens_after
+        )
+        user = identity.user_id if identity else None
+    elif scheme.lower() == "apikey":
+        # IBM's IBMCloudAPIKey scheme, qiskit-ibm-runtime's fallback when IAM is unreachable.
+        user = service.issuer.user_for_key(credential)
+    if user is None:
+        raise ApiError(401, Code.INVALID_CREDENTIALS)
+    crn = request.headers.get("service-crn")
+    if not crn:
+        raise ApiError(401, Code.AUTHENTICATION, "The Service-CRN header is required.")
+    if crn.strip() != service.config.crn:
+        raise ApiError(403, Code.NOT_AUTHORIZED, "The instance in Service-CRN is not available.")
+    return user
+
+
+def _endpoint(operation: Operation, service: EmulatorService, dice: _FaultDice) -> Any:
+    async def endpoint(request: Request) -> Response:
+        try:
+            faults = service.faults
+            if faults.latency:
+                await asyncio.sleep(faults.latency)
+            rng = dice.roll(faults)
+            if faults.drop_rate and rng.random() < faults.drop_rate:
+                return _DroppedConnection()
+            if faults.error_rate and rng.random() < faults.error_rate:
+                raise ApiError(faults.error_status, Code.INTERNAL, "(injected fault)")
+            if faults.rate_limit_rate and rng.random() < faults.rate_limit_rate:
+                raise ApiError(
+                    429,
+                    Code.TOO_MANY_REQUESTS,
+                    "(injected fault)",
+                    headers={"Retry-After": str(faults.retry_after)},
+                )
+            if operation.authenticated:
+                user = _authenticate(request, service)
+                context = RequestContext(
+                    user_id=user,
+                    api_version=_api_version(request),
+                    caller=request.headers.get("x-qx-client-application"),
+                )
+            else:
+                # Only /v1/versions: it takes no version header and needs no credentials.
+                context = RequestContext(user_id="", api_version=OLDEST_API_VERSION)
+            response = await operation.handler(request, service, context)
+            lost = faults.lost_response_rate
+            if lost and operation.method != "GET" and rng.random() < lost:
+                raise ApiError(faults.error_status, Code.INTERNAL, "(injected fault)")
+            return response
+        except ApiError as error:
+            return _json(error_body(error, operation.style), error.status, error.headers)
+        except Exception:
+            logger.exception("unexpected error in %s %s", request.method, request.url.path)
+            internal = ApiError(500, Code.INTERNAL)
+            return _json(error_body(internal, operation.style), 500)
+
+    return endpoint
+
+
+# ------------------------------------------------------------------------------------ handlers
+
+
+async def _versions(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    versions = []
+    for version, sunset, status in API_VERSIONS:
+        entry = {"version": version, "status": status}
+        if sunset:
+            entry["sunset_date"] = sunset
+        versions.append(entry)
+    return _json({"versions": versions})
+
+
+async def _list_jobs(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    return _json(service.list_jobs(request.query_params, ctx))
+
+
+async def _create_job(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    return _json(service.create_job(await _body(request), ctx))
+
+
+async def _get_job(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    return _json(service.get_job(request.path_params["id"], request.query_params, ctx))
+
+
+async def _delete_job(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    service.delete_job(request.path_params["id"])
+    return _no_content()
+
+
+async def _cancel_job(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    service.cancel_job(request.path_params["id"])
+    return _no_content()
+
+
+async def _job_results(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    text = service.job_results(request.path_params["id"])
+    if text is None:
+        return _no_content()
+    return Response(text, media_type="application/json")
+
+
+async def _job_logs(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    return PlainTextResponse(service.job_logs(request.path_params["id"]))
+
+
+async def _job_metrics(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    return _json(service.job_metrics(request.path_params["id"], ctx))
+
+
+async def _job_tags(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    service.replace_tags(request.path_params["id"], await _body(request))
+    return _no_content()
+
+
+async def _tags(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    return _json(service.search_tags(request.query_params))
+
+
+async def _create_session(
+    request: Request, service: EmulatorService, ctx: RequestContext
+) -> Response:
+    return _json(service.create_session(await _body(request), ctx))
+
+
+async def _get_session(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    return _json(service.get_session(request.path_params["id"]))
+
+
+async def _update_session(
+    request: Request, service: EmulatorService, ctx: RequestContext
+) -> Response:
+    service.update_session(request.path_params["id"], await _body(request))
+    return _no_content()
+
+
+async def _close_session(
+    request: Request, service: EmulatorService, ctx: RequestContext
+) -> Response:
+    service.close_session(request.path_params["id"])
+    return _no_content()
+
+
+async def _backends(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    return _json(service.list_backends(request.query_params, ctx))
+
+
+def _backend_document(kind: str) -> Handler:
+    async def handler(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+        name = request.path_params["id"]
+        if kind == "status":
+            return _json(service.backend_status(name))
+        device = service.device(name)
+        document: dict[str, Any] = getattr(device, kind)()
+        return _json(document)
+
+    return handler
+
+
+async def _instance(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    return _json(service.instance())
+
+
+async def _instance_configuration(
+    request: Request, service: EmulatorService, ctx: RequestContext
+) -> Response:
+    return _json(service.instance_configuration())
+
+
+async def _replace_instance_configuration(
+    request: Request, service: EmulatorService, ctx: RequestContext
+) -> Response:
+    service.replace_instance_configuration(await _body(request))
+    return _no_content()
+
+
+async def _usage(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    return _json(service.usage())
+
+
+async def _account(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    return _json(service.account(request.path_params["id"], request.query_params))
+
+
+async def _workloads(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    def page_url(key: str, token: str) -> str:
+        url = request.url.remove_query_params(["next", "previous"])
+        return str(url.include_query_params(**{key: token}))
+
+    return _json(service.workloads(request.query_params, ctx, page_url))
+
+
+def _analytics(kind: str) -> Handler:
+    async def handler(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+        return _json(service.analytics(kind, request.query_params))
+
+    return handler
+
+
+_GENERIC = ErrorStyle.GENERIC
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("GET", "/versions", _versions, authenticated=False),
+    Operation("GET", "/jobs", _list_jobs),
+    Operation("POST", "/jobs", _create_job),
+    Operation("GET", "/jobs/{id}", _get_job),
+    Operation("DELETE", "/jobs/{id}", _delete_job),
+    Operation("POST", "/jobs/{id}/cancel", _cancel_job),
+    Operation("GET", "/jobs/{id}/results", _job_results),
+    Operation("GET", "/jobs/{id}/logs", _job_logs),
+    Operation("GET", "/jobs/{id}/metrics", _job_metrics),
+    Operation("PUT", "/jobs/{id}/tags", _job_tags),
+    Operation("GET", "/tags", _tags),
+    Operation("POST", "/sessions", _create_session),
+    Operation("GET", "/sessions/{id}", _get_session),
+    Operation("PATCH", "/sessions/{id}", _update_session),
+    Operation("DELETE", "/sessions/{id}/close", _close_session),
+    Operation("GET", "/backends", _backends),
+    Operation("GET", "/backends/{id}/configuration", _backend_document("configuration")),
+    Operation("GET", "/backends/{id}/defaults", _backend_document("defaults")),
+    Operation("GET", "/backends/{id}/properties", _backend_document("properties")),
+    Operation("GET", "/backends/{id}/status", _backend_document("status")),
+    Operation("GET", "/instance", _instance),
+    Operation("GET", "/instances/configuration", _instance_configuration),
+    Operation("PUT", "/instances/configuration", _replace_instance_configuration),
+    Operation("GET", "/instances/usage", _usage, _GENERIC),
+    Operation("GET", "/accounts/{id}", _account),
+    Operation("GET", "/workloads", _workloads, _GENERIC),
+    Operation("GET", "/analytics/usage", _analytics("usage"), _GENERIC),
+    Operation("GET", "/analytics/usage_grouped", _analytics("usage_grouped"), _GENERIC),
+    Operation(
+        "GET",
+        "/analytics/usage_grouped_by_date",
+        _analytics("usage_grouped_by_date"),
+        _GENERIC,
+    ),
+    Operation("GET", "/analytics/filters", _analytics("filters"), _GENERIC),
+)
+
+
+# ------------------------------------------------------------------------------------------- IAM
+
+
+def _iam_endpoint(service: EmulatorService) -> Any:
+    async def token(request: Request) -> Response:
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        url = str(request.base_url).rstrip("/")
+        if form.get("grant_type") != APIKEY_GRANT:
+            body = iam_error_body("BXNIM0103E", "Unsupported grant type.", url)
+            return JSONResponse(body, status_code=400)
+        api_key = form.get("apikey", "")
+        if not api_key:
+            body = iam_error_body(
+                "BXNIM0109E", "Property missing or empty. Property name: 'apikey'.", url
+            )
+            return JSONResponse(body, status_code=400)
+        user = service.issuer.user_for_key(api_key)
+        if user is None:
+            body = iam_error_body("BXNIM0415E", "Provided API key could not be found.", url)
+            return JSONResponse(body, status_code=400)
+        return JSONResponse(service.issuer.issue(user))
+
+    return token
+
+
+def _index(service: EmulatorService) -> Any:
+    async def index(request: Request) -> Response:
+        root = str(request.base_url).rstrip("/")
+        return JSONResponse(
+            {
+                "name": "qiskit-runtime-emulator",
+                "base_url": f"{root}/api",
+                "iam_url": root,
+                "crn": service.config.crn,
+                "backends": list(service.devices),
+            }
+        )
+
+    return index
+
+
+def create_app(
+    config: EmulatorConfig | None = None, *, service: EmulatorService | None = None
+) -> Starlette:
+    """The emulator as an ASGI app. Without ``service`` it owns one built from ``config``."""
+    owned = service is None
+    service = service or EmulatorService(config or EmulatorConfig())
+    dice = _FaultDice()
+    routes = [
+        Route("/", _index(service), methods=["GET"]),
+        Route("/identity/token", _iam_endpoint(service), methods=["POST"]),
+    ]
+    for prefix in API_PREFIXES:
+        for operation in OPERATIONS:
+            routes.append(
+                Route(
+                    prefix + operation.path,
+                    _endpoint(operation, service, dice),
+                    methods=[operation.method],
+                )
+            )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if owned:
+            service.close()
+
+    async def not_routed(request: Request, exc: Exception) -> Response:
+        # Unknown paths and methods answer in the API's error shape, not Starlette's text.
+        status = getattr(exc, "status_code", 404)
+        error = ApiError(
+            status, Code.BAD_REQUEST, f"No route for {request.method} {request.url.path}."
+        )
+        return _json(error_body(error, ErrorStyle.CONTAINER), status)
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={404: not_routed, 405: not_routed},
+    )
+    app.state.service = service
+    return app

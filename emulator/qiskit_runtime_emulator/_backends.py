@@ -1,0 +1,368 @@
+"""The emulated devices and their configuration, properties, status and defaults documents.
+
+Nothing here is copied from a real device's data files: the topologies are generated (Heron's
+heavy-hex-like lattice of 8 rows of 16 qubits joined by 4 bridge qubits per gap, and a 5-qubit
+line), and the calibration numbers are drawn from a seeded generator around typical published
+medians, so every start of the emulator produces the same documents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from ._ids import format_time
+
+__all__ = ["Device", "build_devices"]
+
+_BASIS_GATES = ("cz", "id", "rz", "sx", "x")
+_CONTROL_FLOW = ("if_else", "for_loop", "switch_case", "while_loop")
+_QASM_DEFS = {
+    "cz": "gate cz q0, q1 { h q1; cx q0, q1; h q1; }",
+    "id": "gate id q { U(0, 0, 0) q; }",
+    "rz": "gate rz(theta) q { U(0, 0, theta) q; }",
+    "sx": "gate sx q { U(pi/2, 3*pi/2, pi/2) q; }",
+    "x": "gate x q { U(pi, 0, pi) q; }",
+}
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """Medians a device's calibration is drawn around."""
+
+    t1_us: float
+    t2_us: float
+    readout_error: float
+    sx_error: float
+    cz_error: float
+    sx_length_ns: float
+    cz_length_ns: float
+    readout_length_ns: float
+
+
+@dataclass(frozen=True)
+class Device:
+    name: str
+    version: str
+    description: str
+    processor_type: dict[str, str]
+    clops: dict[str, Any]
+    online_date: str
+    coords: tuple[tuple[int, int], ...]
+    edges: tuple[tuple[int, int], ...]
+    t1: tuple[float, ...]
+    t2: tuple[float, ...]
+    frequency: tuple[float, ...]
+    anharmonicity: tuple[float, ...]
+    prob_meas1_prep0: tuple[float, ...]
+    prob_meas0_prep1: tuple[float, ...]
+    sx_error: tuple[float, ...]
+    cz_error: tuple[float, ...]
+    profile: _Profile
+    calibrated_at: datetime
+
+    @property
+    def n_qubits(self) -> int:
+        return len(self.coords)
+
+    def readout_error(self, qubit: int) -> float:
+        return (self.prob_meas1_prep0[qubit] + self.prob_meas0_prep1[qubit]) / 2
+
+    def directed_edges(self) -> list[list[int]]:
+        # CZ is symmetric; IBM lists both directions in coupling maps.
+        return [list(pair) for a, b in self.edges for pair in ((a, b), (b, a))]
+
+    def configuration(self) -> dict[str, Any]:
+        single = [[q] for q in range(self.n_qubits)]
+        gates = []
+        for name in _BASIS_GATES:
+            gates.append(
+                {
+                    "name": name,
+                    "parameters": ["theta"] if name == "rz" else [],
+                    "qasm_def": _QASM_DEFS[name],
+                    "coupling_map": self.directed_edges() if name == "cz" else single,
+                }
+            )
+        return {
+            "backend_name": self.name,
+            "backend_version": self.version,
+            "n_qubits": self.n_qubits,
+            "basis_gates": list(_BASIS_GATES),
+            "gates": gates,
+            "local": False,
+            "simulator": False,
+            "conditional": False,
+            "open_pulse": False,
+            "memory": True,
+            "max_shots": 100000,
+            "max_experiments": 300,
+            "coupling_map": self.directed_edges(),
+            "coords": [list(c) for c in self.coords],
+            "online_date": self.online_date,
+            "u_channel_lo": [],
+            "supported_instructions": [
+                *_BASIS_GATES,
+                "delay",
+                "measure",
+                "reset",
+                *_CONTROL_FLOW,
+            ],
+            "supported_features": ["qasm3"],
+            "meas_map": [list(range(self.n_qubits))],
+            "rep_delay_range": [0.0, 500.0],
+            "default_rep_delay": 250,
+            "dynamic_reprate_enabled": True,
+            "measure_esp_enabled": False,
+            "credits_required": True,
+            "description": self.description,
+            "sample_name": self.processor_type["family"],
+            "processor_type": dict(self.processor_type),
+            "clops_h": self.clops["value"],
+            "n_registers": 1,
+            "timing_constraints": {
+                "granularity": 16,
+                "min_length": 64,
+                "pulse_alignment": 16,
+                "acquire_alignment": 16,
+            },
+        }
+
+    def properties(self) -> dict[str, Any]:
+        # NDUV dates are 24 characters (milliseconds) and last_update_date 20 (seconds), as the
+        # spec's length limits require.
+        date = format_time(self.calibrated_at)
+        last_update = date[:19] + "Z"
+        profile = self.profile
+
+        def nduv(name: str, value: float, unit: str) -> dict[str, Any]:
+            return {"date": date, "name": name, "unit": unit, "value": value}
+
+        qubits = []
+        for q in range(self.n_qubits):
+            qubits.append(
+                [
+                    nduv("T1", self.t1[q], "us"),
+                    nduv("T2", self.t2[q], "us"),
+                    nduv("frequency", self.frequency[q], "GHz"),
+                    nduv("anharmonicity", self.anharmonicity[q], "GHz"),
+                    nduv("readout_error", self.readout_error(q), ""),
+                    nduv("prob_meas0_prep1", self.prob_meas0_prep1[q], ""),
+                    nduv("prob_meas1_prep0", self.prob_meas1_prep0[q], ""),
+                    nduv("readout_length", profile.readout_length_ns, "ns"),
+                ]
+            )
+        gates = []
+        for q in range(self.n_qubits):
+            for name in ("id", "sx", "x", "rz"):
+                virtual = name == "rz"
+                gates.append(
+                    {
+                        "qubits": [q],
+                        "gate": name,
+                        "name": f"{name}{q}",
+                        "parameters": [
+                            nduv("gate_error", 0.0 if virtual else self.sx_error[q], ""),
+                            nduv("gate_length", 0.0 if virtual else profile.sx_length_ns, "ns"),
+                        ],
+                    }
+                )
+        for index, (a, b) in enumerate(self.edges):
+            for pair in ((a, b), (b, a)):
+                gates.append(
+                    {
+                        "qubits": list(pair),
+                        "gate": "cz",
+                        "name": f"cz{pair[0]}_{pair[1]}",
+                        "parameters": [
+                            nduv("gate_error", self.cz_error[index], ""),
+                            nduv("gate_length", profile.cz_length_ns, "ns"),
+                        ],
+                    }
+                )
+        return {
+            "backend_name": self.name,
+            "backend_version": self.version,
+            "last_update_date": last_update,
+            "qubits": qubits,
+            "gates": gates,
+            "general": [],
+        }
+
+    def defaults(self) -> dict[str, Any]:
+        return {
+            "qubit_freq_est": list(self.frequency),
+            "meas_freq_est": [7.2 + 0.01 * (q % 10) for q in range(self.n_qubits)],
+            "buffer": 0,
+            "pulse_library": [],
+            "cmd_def": [],
+        }
+
+    def status(self, queue_length: int) -> dict[str, Any]:
+        return {
+            "state": True,
+            "status": "active",
+            "message": "available",
+            "length_queue": queue_length,
+            "backend_version": self.version,
+        }
+
+    def summary(self, queue_length: int, *, wait_times: bool) -> dict[str, Any]:
+        """One entry of ``GET /v1/backends``."""
+        readout = sorted(self.readout_error(q) for q in range(self.n_qubits))
+        best = int(np.argmin(self.cz_error))
+        entry: dict[str, Any] = {
+            "name": self.name,
+            "status": {"name": "online", "reason": "available"},
+            "is_simulator": False,
+            "qubits": self.n_qubits,
+            "clops": dict(self.clops),
+            "processor_type": dict(self.processor_type),
+            "queue_length": queue_length,
+            "performance_metrics": {
+                "two_q_error_best": {
+                    "value": float(self.cz_error[best]),
+                    "gate": "cz",
+                    "unit": "",
+                    "qubits": list(self.edges[best]),
+                },
+                "two_q_error_layered": {"value": float(np.mean(self.cz_error)) * 1.6, "unit": ""},
+                "two_q_error_median": {"value": float(np.median(self.cz_error)), "unit": ""},
+                "readout_error_median": {"value": float(np.median(readout)), "unit": ""},
+            },
+        }
+        if wait_times:
+            average = 5 * queue_length
+            entry["wait_time_seconds"] = {"average": average, "p50": average, "p95": 3 * average}
+        return entry
+
+
+def _heron_lattice() -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """156 qubits: 8 rows of 16, and 4 bridge qubits between consecutive rows.
+
+    Numbering runs row by row, each row followed by its bridges (row b starts at 20*b); bridges
+    sit on columns 3, 7, 11, 15 below even rows and 1, 5, 9, 13 below odd rows.
+    """
+    coords: dict[int, tuple[int, int]] = {}
+    edges: list[tuple[int, int]] = []
+    rows, width = 8, 16
+    for row in range(rows):
+        base = 20 * row
+        for col in range(width):
+            coords[base + col] = (2 * row, col)
+            if col:
+                edges.append((base + col - 1, base + col))
+        if row == rows - 1:
+            break
+        columns = (3, 7, 11, 15) if row % 2 == 0 else (1, 5, 9, 13)
+        for k, col in enumerate(columns):
+            bridge = base + width + k
+            coords[bridge] = (2 * row + 1, col)
+            edges.append((base + col, bridge))
+            edges.append((bridge, base + 20 + col))
+    ordered = tuple(coords[q] for q in range(len(coords)))
+    return ordered, tuple(sorted(edges))
+
+
+def _line(n: int) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    return tuple((0, q) for q in range(n)), tuple((q, q + 1) for q in range(n - 1))
+
+
+def _draw(rng: np.random.Generator, median: float, spread: float, size: int) -> np.ndarray:
+    """Log-normal values around a median: error rates and coherence times are skewed."""
+    return median * np.exp(rng.normal(0.0, spread, size))
+
+
+def _make_device(
+    name: str,
+    *,
+    seed: int,
+    lattice: tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]],
+    profile: _Profile,
+    processor_type: dict[str, str],
+    clops: dict[str, Any],
+    version: str,
+    online_date: str,
+    calibrated_at: datetime,
+) -> Device:
+    coords, edges = lattice
+    n = len(coords)
+    rng = np.random.default_rng(seed)
+    t1 = np.clip(_draw(rng, profile.t1_us, 0.35, n), 20.0, 600.0)
+    t2 = np.minimum(np.clip(_draw(rng, profile.t2_us, 0.5, n), 5.0, 600.0), 2 * t1)
+    frequency = 4.6 + 0.4 * rng.random(n)
+    anharmonicity = -0.31 + 0.01 * rng.standard_normal(n)
+    readout = np.clip(_draw(rng, profile.readout_error, 0.6, n), 0.002, 0.25)
+    # Relaxation during readout makes 1 -> 0 flips more likely than 0 -> 1.
+    p10 = np.clip(readout * 1.4, 0.0, 0.5)
+    p01 = np.clip(readout * 0.6, 0.0, 0.5)
+    sx = np.clip(_draw(rng, profile.sx_error, 0.5, n), 5e-5, 0.05)
+    cz = np.clip(_draw(rng, profile.cz_error, 0.45, len(edges)), 5e-4, 0.2)
+
+    def rounded(values: np.ndarray, digits: int = 6) -> tuple[float, ...]:
+        return tuple(round(float(v), digits) for v in values)
+
+    return Device(
+        name=name,
+        version=version,
+        description=f"{n} qubit device",
+        processor_type=processor_type,
+        clops=clops,
+        online_date=online_date,
+        coords=coords,
+        edges=edges,
+        t1=rounded(t1, 3),
+        t2=rounded(t2, 3),
+        frequency=rounded(frequency),
+        anharmonicity=rounded(anharmonicity),
+        prob_meas1_prep0=rounded(p01),
+        prob_meas0_prep1=rounded(p10),
+        sx_error=rounded(sx, 8),
+        cz_error=rounded(cz, 8),
+        profile=profile,
+        calibrated_at=calibrated_at,
+    )
+
+
+def build_devices(calibrated_at: datetime) -> dict[str, Device]:
+    """The emulated fleet, least busy first when queues are equal."""
+    heron = _heron_lattice()
+    devices = [
+        _make_device(
+            "ibm_fez",
+            seed=156_2,
+            lattice=heron,
+            profile=_Profile(145.0, 95.0, 0.014, 2.8e-4, 3.0e-3, 32.0, 68.0, 1560.0),
+            processor_type={"family": "Heron", "revision": "2.0"},
+            clops={"type": "virtual", "value": 195000},
+            version="1.3.21",
+            online_date="2024-06-27T04:00:00.000Z",
+            calibrated_at=calibrated_at,
+        ),
+        _make_device(
+            "ibm_pittsburgh",
+            seed=156_3,
+            lattice=heron,
+            profile=_Profile(260.0, 170.0, 0.009, 1.8e-4, 1.9e-3, 32.0, 68.0, 1320.0),
+            processor_type={"family": "Heron", "revision": "3.0"},
+            clops={"type": "virtual", "value": 250000},
+            version="1.0.9",
+            online_date="2025-08-12T04:00:00.000Z",
+            calibrated_at=calibrated_at,
+        ),
+        _make_device(
+            "ibm_emulator",
+            seed=5,
+            lattice=_line(5),
+            profile=_Profile(120.0, 80.0, 0.02, 3.5e-4, 7.0e-3, 36.0, 84.0, 1800.0),
+            processor_type={"family": "Falcon", "revision": "5.11", "segment": "L"},
+            clops={"type": "hardware", "value": 2900},
+            version="1.0.0",
+            online_date="2024-01-15T04:00:00.000Z",
+            calibrated_at=calibrated_at,
+        ),
+    ]
+    return {device.name: device for device in devices}

@@ -1,0 +1,106 @@
+"""The emulator's knobs: identities, job timing, limits and fault injection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ._constants import (
+    DEFAULT_API_KEY,
+    DEFAULT_CRN,
+    DEFAULT_MAX_QUBITS,
+    DEFAULT_QUEUED_SECONDS,
+    DEFAULT_RUNNING_SECONDS,
+    DEFAULT_TOKEN_TTL_SECONDS,
+)
+
+__all__ = ["EmulatorConfig", "Faults", "JobDelays"]
+
+
+@dataclass(frozen=True)
+class JobDelays:
+    """How long a job stays Queued, and at least how long it stays Running (seconds)."""
+
+    queued: float = DEFAULT_QUEUED_SECONDS
+    running: float = DEFAULT_RUNNING_SECONDS
+
+    def __post_init__(self) -> None:
+        if self.queued < 0 or self.running < 0:
+            raise ValueError("job delays must be >= 0")
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Failures injected into the REST API (not into IAM), each drawn per request.
+
+    ``error_rate`` answers with ``error_status`` (5xx); ``rate_limit_rate`` answers 429 with a
+    ``Retry-After`` of ``retry_after`` seconds; ``drop_rate`` closes the connection mid-response;
+    ``latency`` delays every response; ``revoke_tokens_after`` makes access tokens invalid that
+    many seconds after issue, long before their ``exp``. ``lost_response_rate`` lets a
+    non-GET request take effect (a job *is* created) and then answers ``error_status`` anyway:
+    the ambiguous failure a client must not resolve by blindly retrying a job submission.
+    """
+
+    error_rate: float = 0.0
+    error_status: int = 503
+    rate_limit_rate: float = 0.0
+    retry_after: int = 1
+    latency: float = 0.0
+    drop_rate: float = 0.0
+    lost_response_rate: float = 0.0
+    revoke_tokens_after: float | None = None
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("error_rate", "rate_limit_rate", "drop_rate", "lost_response_rate"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1")
+        if not 500 <= self.error_status <= 599:
+            raise ValueError("error_status must be a 5xx status")
+        if self.latency < 0 or self.retry_after < 0:
+            raise ValueError("latency and retry_after must be >= 0")
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """Everything that makes one emulator instance differ from another."""
+
+    api_keys: tuple[str, ...] = (DEFAULT_API_KEY,)
+    crn: str = DEFAULT_CRN
+    token_ttl: int = DEFAULT_TOKEN_TTL_SECONDS
+    job_delays: JobDelays = field(default_factory=JobDelays)
+    rate_limit: bool = False
+    faults: Faults = field(default_factory=Faults)
+    readout_noise: bool = False
+    strict_isa: bool = False
+    seed: int | None = None
+    max_qubits: int = DEFAULT_MAX_QUBITS
+    state_file: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.api_keys or any(not key for key in self.api_keys):
+            raise ValueError("at least one non-empty API key is required")
+        if self.crn.count(":") < 9 or not self.crn.startswith("crn:"):
+            raise ValueError("crn must look like crn:v1:bluemix:public:quantum-computing:...")
+        if self.token_ttl < 1:
+            raise ValueError("token_ttl must be >= 1 second")
+
+    @property
+    def account_id(self) -> str:
+        """The account id of the CRN, without its ``a/`` prefix."""
+        scope = self.crn.split(":")[6]
+        return scope[2:] if scope.startswith("a/") else scope
+
+    @property
+    def region(self) -> str:
+        return self.crn.split(":")[5]
+
+    def __repr__(self) -> str:
+        # API keys are secrets even here: a repr ends up in logs and tracebacks.
+        return (
+            f"EmulatorConfig(api_keys=<{len(self.api_keys)} hidden>, crn={self.crn!r}, "
+            f"token_ttl={self.token_ttl}, job_delays={self.job_delays!r}, "
+            f"rate_limit={self.rate_limit}, faults={self.faults!r}, "
+            f"readout_noise={self.readout_noise}, strict_isa={self.strict_isa}, seed={self.seed}, "
+            f"max_qubits={self.max_qubits}, state_file={self.state_file!r})"
+        )

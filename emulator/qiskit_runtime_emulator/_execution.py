@@ -1,0 +1,427 @@
+"""Running sampler and estimator PUBs with qiskit's reference primitives.
+
+The input is a job's ``params`` as the API received them; the output is the text of the job's
+result, in the plain JSON format (hex samples, ``evs``/``stds``) unless the job asked for
+``support_qiskit``, in which case it is the Qiskit-encoded ``PrimitiveResult`` tree that
+qiskit-ibm-runtime's decoder reads.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from ._backends import Device
+from ._circuits import (
+    CircuitInputError,
+    check_isa,
+    drop_idle_qubits,
+    load_circuit,
+    measured_qubits,
+)
+from ._constants import (
+    ESTIMATOR_DEFAULT_PRECISION,
+    ESTIMATOR_NUM_RANDOMIZATIONS,
+    SAMPLER_DEFAULT_SHOTS,
+)
+from ._errors import Code
+from ._qiskit_json import UnsupportedEncodingError, decode_params, encode_result
+
+__all__ = ["ExecutionError", "ExecutionSettings", "Outcome", "estimate_usage", "execute"]
+
+# What one shot costs on the emulated QPU, for usage figures: a 250 us repetition period.
+_SECONDS_PER_SHOT = 250e-6
+_SECONDS_PER_PUB = 1.0
+
+
+class ExecutionError(Exception):
+    """The job fails: ``reason`` and ``code`` go into its ``state``."""
+
+    def __init__(self, detail: str, code: tuple[int, str, str] = Code.VALIDATION) -> None:
+        self.reason_code, message, self.solution = code
+        self.reason = f"{message} {detail}"
+        super().__init__(self.reason)
+
+
+@dataclass(frozen=True)
+class ExecutionSettings:
+    readout_noise: bool = False
+    strict_isa: bool = False
+    seed: int | None = None
+    max_qubits: int = 20
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: str
+    total_shots: int
+
+    @property
+    def quantum_seconds(self) -> int:
+        return math.ceil(self.total_shots * _SECONDS_PER_SHOT + _SECONDS_PER_PUB)
+
+    @property
+    def execution_time_ns(self) -> int:
+        return int(self.total_shots * _SECONDS_PER_SHOT * 1e9)
+
+
+def estimate_usage(program_id: str, params: Any) -> float:
+    """A rough quantum-seconds estimate from the envelope alone, before anything runs."""
+    pubs = params.get("pubs") if isinstance(params, dict) else None
+    count = len(pubs) if isinstance(pubs, list) else 1
+    shots = SAMPLER_DEFAULT_SHOTS if program_id == "sampler" else 4096
+    return round(_SECONDS_PER_PUB + count * shots * _SECONDS_PER_SHOT, 3)
+
+
+def execute(program_id: str, params: Any, device: Device, settings: ExecutionSettings) -> Outcome:
+    """Run the job; raises ExecutionError for anything the job should fail with."""
+    try:
+        decoded = decode_params(params)
+    except UnsupportedEncodingError as exc:
+        raise ExecutionError(str(exc)) from None
+    except Exception as exc:
+        raise ExecutionError(f"Cannot decode the Qiskit-encoded params: {exc}") from None
+    if not isinstance(decoded, dict):
+        raise ExecutionError("params must be a JSON object.")
+    pubs = decoded.get("pubs")
+    if not isinstance(pubs, list) or not pubs:
+        raise ExecutionError("params.pubs must be a non-empty array of PUBs.")
+    options = decoded.get("options") or {}
+    if not isinstance(options, dict):
+        raise ExecutionError("params.options must be an object.")
+    started = datetime.now(UTC)
+    result: _SamplerRun | _EstimatorRun
+    try:
+        if program_id == "sampler":
+            result, total_shots = _run_sampler(decoded, pubs, options, device, settings)
+        else:
+            result, total_shots = _run_estimator(decoded, pubs, options, device, settings)
+    except ExecutionError:
+        raise
+    except (CircuitInputError, ValueError, TypeError, IndexError, KeyError) as exc:
+        raise ExecutionError(str(exc)) from None
+    except Exception as exc:
+        if type(exc).__name__ == "QiskitError":
+            raise ExecutionError(str(exc)) from None
+        raise ExecutionError(str(exc), Code.INTERNAL) from None
+    stopped = datetime.now(UTC)
+    if decoded.get("support_qiskit") is True:
+        try:
+            text = encode_result(_qiskit_tree(program_id, result, started, stopped))
+        except UnsupportedEncodingError as exc:
+            raise ExecutionError(str(exc)) from None
+    else:
+        text = json.dumps(_plain(program_id, result, started, stopped), separators=(",", ":"))
+    return Outcome(result=text, total_shots=total_shots)
+
+
+def _seed(options: dict[str, Any], key: str | None, settings: ExecutionSettings) -> int | None:
+    simulator = options.get("simulator") or {}
+    for candidate in (options.get(key) if key else None, simulator.get("seed_simulator")):
+        if isinstance(candidate, int) and not isinstance(candidate, bool):
+            return candidate
+    return settings.seed
+
+
+def _as_tuple(pub: Any) -> tuple[Any, ...]:
+    if isinstance(pub, (list, tuple)):
+        if not pub:
+            raise ExecutionError("A PUB must not be empty.")
+        return tuple(pub)
+    return (pub,)
+
+
+def _prepare_circuit(
+    raw: Any, device: Device, settings: ExecutionSettings, *, drop_measurements: bool
+) -> tuple[Any, Any, list[int]]:
+    original = load_circuit(raw)
+    if settings.strict_isa:
+        check_isa(original, device)
+    circuit = original.remove_final_measurements(inplace=False) if drop_measurements else original
+    compact, active = drop_idle_qubits(circuit)
+    if compact.num_qubits > settings.max_qubits:
+        raise ExecutionError(
+            f"The circuit acts on {compact.num_qubits} qubits; the emulator simulates at most "
+            f"{settings.max_qubits}."
+        )
+    return original, compact, active
+
+
+# --------------------------------------------------------------------------------------- sampler
+
+
+@dataclass
+class _SamplerRun:
+    results: Any
+    shots: list[int]
+
+
+def _run_sampler(
+    params: dict[str, Any],
+    pubs: list[Any],
+    options: dict[str, Any],
+    device: Device,
+    settings: ExecutionSettings,
+) -> tuple[_SamplerRun, int]:
+    from qiskit.primitives import StatevectorSampler
+    from qiskit.primitives.containers.sampler_pub import SamplerPub
+
+    default_shots = params.get("shots") or options.get("default_shots") or SAMPLER_DEFAULT_SHOTS
+    coerced = []
+    measured: list[dict[Any, int]] = []
+    for raw in pubs:
+        items = _as_tuple(raw)
+        if len(items) > 3:
+            raise ExecutionError("A sampler PUB is (circuit, parameter_values, shots).")
+        _, compact, active = _prepare_circuit(items[0], device, settings, drop_measurements=False)
+        values = items[1] if len(items) > 1 else None
+        shots = items[2] if len(items) > 2 and items[2] is not None else default_shots
+        coerced.append(SamplerPub.coerce((compact, values, int(shots))))
+        measured.append({bit: active[q] for bit, q in measured_qubits(compact).items()})
+    seed = _seed(options, None, settings)
+    result = StatevectorSampler(default_shots=int(default_shots), seed=seed).run(coerced).result()
+    if settings.readout_noise:
+        result = _with_readout_noise(result, coerced, measured, device, seed)
+    shots_per_pub = [pub.shots for pub in coerced]
+    total = sum(pub.shots * math.prod(pub.shape) for pub in coerced)
+    return _SamplerRun(results=result, shots=shots_per_pub), total
+
+
+def _with_readout_noise(
+    result: Any, pubs: list[Any], measured: list[dict[Any, int]], device: Device, seed: int | None
+) -> Any:
+    """Flip each measured bit with the device's P(1|0) / P(0|1) for the qubit it came from."""
+    from qiskit.primitives import PrimitiveResult, SamplerPubResult
+    from qiskit.primitives.containers import BitArray, DataBin
+
+    rng = np.random.default_rng(None if seed is None else seed + 1)
+    noisy = []
+    for pub, pub_result, clbit_qubits in zip(pubs, result, measured, strict=True):
+        fields = {}
+        for creg in pub.circuit.cregs:
+            bits: BitArray = pub_result.data[creg.name]
+            unpacked = np.unpackbits(bits.array, axis=-1, bitorder="big")
+            width = unpacked.shape[-1]
+            p01 = np.zeros(width)
+            p10 = np.zeros(width)
+            for k, clbit in enumerate(creg):
+                qubit = clbit_qubits.get(clbit)
+                if qubit is not None and qubit < device.n_qubits:
+                    p01[width - 1 - k] = device.prob_meas1_prep0[qubit]
+                    p10[width - 1 - k] = device.prob_meas0_prep1[qubit]
+            flip = rng.random(unpacked.shape) < np.where(unpacked == 1, p10, p01)
+            packed = np.packbits(unpacked ^ flip, axis=-1, bitorder="big")
+            fields[creg.name] = BitArray(packed, bits.num_bits)
+        data = DataBin(**fields, shape=pub_result.data.shape)
+        noisy.append(SamplerPubResult(data, metadata=pub_result.metadata))
+    return PrimitiveResult(noisy, metadata=result.metadata)
+
+
+def _hex_samples(bits: Any) -> Any:
+    array = bits.array
+    values: Any
+    if array.shape[-1] <= 7:
+        ints = np.zeros(array.shape[:-1], dtype=np.int64)
+        for column in range(array.shape[-1]):
+            ints = (ints << 8) | array[..., column].astype(np.int64)
+        values = ints.tolist()
+    else:
+        flat = array.reshape(-1, array.shape[-1])
+        values = (
+            np.array([int.from_bytes(row.tobytes(), "big") for row in flat], dtype=object)
+            .reshape(array.shape[:-1])
+            .tolist()
+        )
+
+    def to_hex(node: Any) -> Any:
+        return [to_hex(item) for item in node] if isinstance(node, list) else hex(node)
+
+    return to_hex(values)
+
+
+# ------------------------------------------------------------------------------------- estimator
+
+
+@dataclass
+class _EstimatorRun:
+    results: Any
+    precisions: list[float]
+
+
+_IDLE_FACTOR = {"I": 1.0, "Z": 1.0, "0": 1.0, "X": 0.0, "Y": 0.0, "1": 0.0}
+
+
+def _reduce_observable(observable: Any, width: int, active: list[int]) -> dict[str, complex]:
+    """The observable restricted to the active qubits; idle qubits are |0>."""
+    if isinstance(observable, str):
+        terms: dict[str, Any] = {observable: 1.0}
+    elif isinstance(observable, dict):
+        terms = observable
+    elif hasattr(observable, "to_list"):
+        terms = dict(observable.to_list())
+    else:
+        raise ExecutionError(f"Unsupported observable {observable!r}.")
+    reduced: dict[str, complex] = {}
+    for label, coefficient in terms.items():
+        label = str(label)
+        if len(label) != width:
+            raise ExecutionError(
+                f"The observable {label!r} has {len(label)} qubits but the circuit has {width}."
+            )
+        factor = 1.0
+        kept = []
+        position = set(active)
+        # Pauli labels are little-endian: the last character is qubit 0.
+        for qubit in range(width):
+            char = label[width - 1 - qubit]
+            if qubit in position:
+                kept.append(char)
+            elif char in _IDLE_FACTOR:
+                factor *= _IDLE_FACTOR[char]
+            else:
+                factor *= 0.5
+        if factor:
+            key = "".join(reversed(kept)) or "I"
+            reduced[key] = reduced.get(key, 0) + complex(coefficient) * factor
+    return reduced or {"I" * max(1, len(active)): 0j}
+
+
+def _map_observables(node: Any, width: int, active: list[int]) -> Any:
+    if hasattr(node, "tolist") and not isinstance(node, (str, dict)):
+        node = node.tolist()
+    if isinstance(node, list):
+        return [_map_observables(item, width, active) for item in node]
+    return _reduce_observable(node, width, active)
+
+
+def _run_estimator(
+    params: dict[str, Any],
+    pubs: list[Any],
+    options: dict[str, Any],
+    device: Device,
+    settings: ExecutionSettings,
+) -> tuple[_EstimatorRun, int]:
+    from qiskit.primitives import StatevectorEstimator
+    from qiskit.primitives.containers.estimator_pub import EstimatorPub
+
+    default_precision = params.get("precision") or options.get("default_precision")
+    if not default_precision and options.get("default_shots"):
+        default_precision = 1 / math.sqrt(float(options["default_shots"]))
+    default_precision = float(default_precision or ESTIMATOR_DEFAULT_PRECISION)
+    coerced = []
+    for raw in pubs:
+        items = _as_tuple(raw)
+        if not 2 <= len(items) <= 4:
+            raise ExecutionError(
+                "An estimator PUB is (circuit, observables, parameter_values, precision)."
+            )
+        original, compact, active = _prepare_circuit(
+            items[0], device, settings, drop_measurements=True
+        )
+        observables = _map_observables(items[1], original.num_qubits, active)
+        values = items[2] if len(items) > 2 else None
+        precision = items[3] if len(items) > 3 and items[3] is not None else default_precision
+        coerced.append(EstimatorPub.coerce((compact, observables, values, float(precision))))
+    seed = _seed(options, "seed_estimator", settings)
+    result = StatevectorEstimator(seed=seed).run(coerced).result()
+    precisions = [pub.precision for pub in coerced]
+    total = sum(_estimator_shots(pub.precision) for pub in coerced)
+    return _EstimatorRun(results=result, precisions=precisions), total
+
+
+def _estimator_shots(precision: float) -> int:
+    # The service runs ceil(1/precision^2) shots, rounded up to whole randomizations.
+    needed = math.ceil(1 / precision**2)
+    return math.ceil(needed / ESTIMATOR_NUM_RANDOMIZATIONS) * ESTIMATOR_NUM_RANDOMIZATIONS
+
+
+# ---------------------------------------------------------------------------------- result forms
+
+
+def _plain(program_id: str, run: Any, started: datetime, stopped: datetime) -> dict[str, Any]:
+    from ._ids import format_time
+
+    if program_id == "sampler":
+        results = []
+        slices: dict[str, list[Any]] = {}
+        for index, pub_result in enumerate(run.results):
+            data = {
+                name: {"samples": _hex_samples(bits), "num_bits": bits.num_bits}
+                for name, bits in pub_result.data.items()
+            }
+            shape = list(pub_result.data.shape)
+            shots = run.shots[index]
+            slices[str(index)] = [[*shape, shots], 0, math.prod(shape), 0, shots]
+            results.append(
+                {
+                    "data": data,
+                    "metadata": {
+                        "circuit_metadata": pub_result.metadata.get("circuit_metadata", {})
+                    },
+                }
+            )
+        span = {"start": format_time(started), "stop": format_time(stopped), "data_slices": slices}
+        return {
+            "results": results,
+            "metadata": {"execution": {"execution_spans": [span]}, "version": 2},
+        }
+    results = []
+    for precision, pub_result in zip(run.precisions, run.results, strict=True):
+        evs = np.asarray(pub_result.data.evs)
+        stds = np.full(evs.shape, precision)
+        results.append(
+            {
+                "data": {
+                    "evs": evs.tolist(),
+                    "stds": stds.tolist(),
+                    "ensemble_standard_error": stds.tolist(),
+                },
+                "metadata": _estimator_metadata(precision, pub_result),
+            }
+        )
+    return {"results": results, "metadata": {"version": 2}}
+
+
+def _estimator_metadata(precision: float, pub_result: Any) -> dict[str, Any]:
+    return {
+        "shots": _estimator_shots(precision),
+        "target_precision": precision,
+        "circuit_metadata": pub_result.metadata.get("circuit_metadata", {}),
+        "resilience": {},
+        "num_randomizations": ESTIMATOR_NUM_RANDOMIZATIONS,
+    }
+
+
+def _qiskit_tree(program_id: str, run: Any, started: datetime, stopped: datetime) -> Any:
+    from qiskit.primitives import PrimitiveResult, PubResult, SamplerPubResult
+    from qiskit.primitives.containers import DataBin
+
+    if program_id == "sampler":
+        try:
+            from qiskit_ibm_runtime.execution_span import DoubleSliceSpan, ExecutionSpans
+        except ImportError as exc:
+            raise UnsupportedEncodingError(str(exc)) from exc
+        slices = {}
+        pub_results = []
+        for index, pub_result in enumerate(run.results):
+            shape = tuple(pub_result.data.shape)
+            shots = run.shots[index]
+            slices[index] = ((*shape, shots), slice(0, math.prod(shape)), slice(0, shots))
+            metadata = {"circuit_metadata": pub_result.metadata.get("circuit_metadata", {})}
+            pub_results.append(SamplerPubResult(pub_result.data, metadata=metadata))
+        spans = ExecutionSpans([DoubleSliceSpan(started, stopped, slices)])
+        return PrimitiveResult(
+            pub_results, metadata={"execution": {"execution_spans": spans}, "version": 2}
+        )
+    pub_results = []
+    for precision, pub_result in zip(run.precisions, run.results, strict=True):
+        evs = np.asarray(pub_result.data.evs, dtype=float)
+        stds = np.full(evs.shape, precision)
+        data = DataBin(evs=evs, stds=stds, ensemble_standard_error=stds, shape=evs.shape)
+        pub_results.append(PubResult(data, metadata=_estimator_metadata(precision, pub_result)))
+    return PrimitiveResult(pub_results, metadata={"version": 2})

@@ -1,0 +1,329 @@
+"""Read-only views over the stored jobs and sessions: workloads and usage analytics.
+
+The service gathers the records under its lock; everything here works on those snapshots.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ._constants import DEFAULT_PLAN_ID, DEFAULT_SUBSCRIPTION_ID, DEFAULT_SUBSCRIPTION_NAME
+from ._ids import format_time, parse_time
+from ._params import QueryLike, bad_request, time_param
+from ._store import JobRecord, SessionRecord
+
+__all__ = [
+    "Scope",
+    "analytics_scope",
+    "filters",
+    "page_workloads",
+    "usage_grouped",
+    "usage_grouped_by_date",
+    "usage_metrics",
+    "workload_items",
+]
+
+_JOB_STATUS = {
+    "Queued": "pending",
+    "Running": "in_progress",
+    "Completed": "completed",
+    "Failed": "failed",
+    "Cancelled": "canceled",
+}
+_SESSION_STATUS = {"open": "pending", "active": "in_progress", "inactive": "in_progress"}
+
+
+def _time(moment: float | None) -> str | None:
+    return None if moment is None else format_time(datetime.fromtimestamp(moment, UTC))
+
+
+def _encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(token: str) -> int:
+    """The offset a cursor points at; raises ValueError for a token this server did not issue."""
+    data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    offset = data["offset"]
+    if not isinstance(offset, int) or offset < 0:
+        raise ValueError("bad cursor")
+    return offset
+
+
+def _job_usage(job: JobRecord) -> dict[str, Any]:
+    final = not job.pending
+    return {
+        "qpu_charge_time_seconds": (job.quantum_seconds or 0) if final else 0,
+        "status": "complete" if final else "pending",
+    }
+
+
+def workload_items(
+    jobs: Iterable[JobRecord], sessions: Iterable[SessionRecord], crn: str
+) -> list[dict[str, Any]]:
+    """Every workload: sessions and batches as one item each, jobs outside them as their own."""
+    jobs = list(jobs)
+    items: list[dict[str, Any]] = []
+    by_session: dict[str, list[JobRecord]] = {}
+    for job in jobs:
+        if job.session_id:
+            by_session.setdefault(job.session_id, []).append(job)
+            continue
+        item: dict[str, Any] = {
+            "id": job.id,
+            "created": _time(job.created),
+            "backend": job.backend,
+            "instance": crn,
+            "user_id": job.user_id,
+            "mode": "job",
+            "status": _JOB_STATUS[job.status],
+            "tags": list(job.tags),
+            "accepting_jobs": None,
+            "usage": _job_usage(job),
+            "usage_seconds": job.quantum_seconds or 0,
+            "estimated_running_time_seconds": job.estimated_seconds,
+        }
+        if job.finished_at is not None:
+            item["ended"] = _time(job.finished_at)
+        if job.reason:
+            item["status_reason"] = job.reason
+        items.append(item)
+    for session in sessions:
+        members = by_session.get(session.id, [])
+        used = sum(job.quantum_seconds or 0 for job in members)
+        backend = session.backend_name or (members[0].backend if members else "")
+        tags = sorted({tag for job in members for tag in job.tags})
+        item = {
+            "id": session.id,
+            "created": _time(session.started_at),
+            "backend": backend,
+            "instance": crn,
+            "user_id": session.user_id,
+            "mode": "batch" if session.mode == "batch" else "session",
+            "status": _SESSION_STATUS.get(session.state, "completed"),
+            "tags": tags,
+            "accepting_jobs": session.accepting_jobs,
+            "usage": {"qpu_charge_time_seconds": used},
+            "usage_seconds": used,
+        }
+        if session.closed_at is not None:
+            item["ended"] = _time(session.closed_at)
+        items.append(item)
+    return items
+
+
+def _stats(values: Sequence[float]) -> tuple[float, float, float]:
+    total = float(sum(values))
+    return total, (total / len(values) if values else 0.0), float(max(values, default=0.0))
+
+
+def usage_metrics(jobs: Sequence[JobRecord], sessions: Sequence[SessionRecord]) -> dict[str, Any]:
+    """The usage analytics block (milliseconds) for a set of jobs and the sessions they ran in."""
+    usage_ms = {job.id: (job.quantum_seconds or 0) * 1000.0 for job in jobs}
+    modes = {session.id: session.mode for session in sessions}
+    per_session: dict[str, float] = {}
+    individual: list[float] = []
+    for job in jobs:
+        if job.session_id:
+            per_session[job.session_id] = per_session.get(job.session_id, 0.0) + usage_ms[job.id]
+        else:
+            individual.append(usage_ms[job.id])
+    batch = [ms for sid, ms in per_session.items() if modes.get(sid) == "batch"]
+    dedicated = [ms for sid, ms in per_session.items() if modes.get(sid) != "batch"]
+    queue = [(job.running_at - job.created) * 1000.0 for job in jobs if job.running_at is not None]
+    sessions_total, sessions_avg, sessions_max = _stats(list(per_session.values()))
+    batch_total, batch_avg, batch_max = _stats(batch)
+    dedicated_total, dedicated_avg, dedicated_max = _stats(dedicated)
+    individual_total, individual_avg, individual_max = _stats(individual)
+    queue_total, queue_avg, queue_max = _stats(queue)
+    return {
+        "usage": float(sum(usage_ms.values())),
+        "jobs": len(jobs),
+        "sessions": len(per_session),
+        "sessions_usage": sessions_total,
+        "avg_sessions_usage": sessions_avg,
+        "max_sessions_usage": sessions_max,
+        "batch_sessions": len(batch),
+        "batch_sessions_usage": batch_total,
+        "avg_batch_sessions_usage": batch_avg,
+        "max_batch_sessions_usage": batch_max,
+        "dedicated_sessions": len(dedicated),
+        "dedicated_sessions_usage": dedicated_total,
+        "avg_dedicated_sessions_usage": dedicated_avg,
+        "max_dedicated_sessions_usage": dedicated_max,
+        "individual_jobs": len(individual),
+        "individual_jobs_usage": individual_total,
+        "avg_individual_jobs_usage": individual_avg,
+        "max_individual_jobs_usage": individual_max,
+        "queue_time": queue_total,
+        "avg_queue_time": queue_avg,
+        "max_queue_time": queue_max,
+    }
+
+
+def _day_buckets(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """Whole UTC days covering [start, end)."""
+    day = start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    buckets = []
+    while day < end:
+        buckets.append((day, day + timedelta(days=1)))
+        day += timedelta(days=1)
+    return buckets
+
+
+def page_workloads(
+    items: list[dict[str, Any]],
+    query: QueryLike,
+    user_id: str,
+    page_url: Callable[[str, str], str],
+) -> dict[str, Any]:
+    """One cursor page of the workloads that pass the query's filters."""
+    try:
+        limit = int(float(query.get("limit") or "10"))
+    except ValueError:
+        raise bad_request("limit must be a number.") from None
+    if not 1 <= limit <= 50:
+        raise bad_request("limit must be between 1 and 50.")
+    sort = query.get("sort") or "createdAt"
+    if sort not in ("createdAt", "-createdAt"):
+        raise bad_request("sort must be createdAt or -createdAt.")
+    user = query.get("user")
+    if user not in (None, "me"):
+        raise bad_request("user can only be me.")
+    mode = query.get("mode")
+    if mode not in (None, "job", "session", "batch"):
+        raise bad_request("mode must be job, session or batch.")
+    statuses = set(query.getlist("status"))
+    after = time_param(query, "created_after")
+    before = time_param(query, "created_before")
+    backend, search = query.get("backend"), query.get("search")
+    tags = set(query.getlist("tags"))
+    cursor = query.get("next") or query.get("previous")
+    try:
+        offset = _decode_cursor(cursor) if cursor else 0
+    except (ValueError, KeyError, TypeError):
+        raise bad_request("Invalid cursor.") from None
+
+    def created(item: dict[str, Any]) -> float:
+        return parse_time(item["created"]).timestamp()
+
+    selected = [
+        item
+        for item in items
+        if (user is None or item["user_id"] == user_id)
+        and (not statuses or item["status"] in statuses)
+        and (mode is None or item["mode"] == mode)
+        and (backend is None or item["backend"] == backend)
+        and (after is None or created(item) >= after)
+        and (before is None or created(item) <= before)
+        and tags <= set(item["tags"])
+        and (
+            search is None
+            or search in item["id"]
+            or any(search.lower() in tag.lower() for tag in item["tags"])
+        )
+    ]
+    selected.sort(key=lambda item: (item["created"], item["id"]), reverse=sort == "-createdAt")
+    doc: dict[str, Any] = {
+        "workloads": selected[offset : offset + limit],
+        "total_count": len(selected),
+        "limit": limit,
+    }
+    if offset + limit < len(selected):
+        doc["next"] = {"href": page_url("next", _encode_cursor(offset + limit))}
+    if offset > 0:
+        doc["previous"] = {"href": page_url("previous", _encode_cursor(max(0, offset - limit)))}
+    return doc
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The jobs an analytics query covers, and the sessions they ran in."""
+
+    jobs: list[JobRecord]
+    sessions: list[SessionRecord]
+
+
+def analytics_scope(
+    jobs: Iterable[JobRecord], sessions: Iterable[SessionRecord], crn: str, query: QueryLike
+) -> Scope:
+    instances = query.getlist("instance")
+    plans = set(query.getlist("plan"))
+    if (instances and crn not in instances) or (plans and DEFAULT_PLAN_ID not in plans):
+        return Scope([], [])
+    backends = set(query.getlist("backend"))
+    users = set(query.getlist("user_id"))
+    start = time_param(query, "interval_start")
+    end = time_param(query, "interval_end")
+    selected = [
+        job
+        for job in jobs
+        if (not backends or job.backend in backends)
+        and (not users or job.user_id in users)
+        and (start is None or job.created >= start)
+        and (end is None or job.created < end)
+    ]
+    used = {job.session_id for job in selected if job.session_id}
+    return Scope(selected, [session for session in sessions if session.id in used])
+
+
+def usage_grouped(scope: Scope, crn: str, query: QueryLike) -> dict[str, Any]:
+    keys: dict[str, Callable[[JobRecord], str]] = {
+        "instance": lambda job: crn,
+        "backend": lambda job: job.backend,
+        "user_id": lambda job: job.user_id,
+        "plan": lambda job: DEFAULT_PLAN_ID,
+        "subscription_id": lambda job: DEFAULT_SUBSCRIPTION_ID,
+    }
+    group_by = query.get("group_by")
+    if group_by not in keys:
+        raise bad_request(f"group_by must be one of {', '.join(keys)}.")
+    groups: dict[str, list[JobRecord]] = {}
+    for job in scope.jobs:
+        groups.setdefault(keys[group_by](job), []).append(job)
+    return {
+        "data": [
+            {"key": key, **usage_metrics(members, scope.sessions)}
+            for key, members in sorted(groups.items())
+        ]
+    }
+
+
+def usage_grouped_by_date(scope: Scope, crn: str, query: QueryLike) -> dict[str, Any]:
+    if query.get("group_by") != "instance":
+        raise bad_request("group_by must be instance.")
+    end_ts = time_param(query, "interval_end")
+    start_ts = time_param(query, "interval_start")
+    end = datetime.fromtimestamp(end_ts, UTC) if end_ts else datetime.now(UTC)
+    start = datetime.fromtimestamp(start_ts, UTC) if start_ts else end - timedelta(days=7)
+    if start >= end:
+        raise bad_request("interval_start must be before interval_end.")
+    data = []
+    for day_start, day_end in _day_buckets(start, end):
+        low, high = day_start.timestamp(), day_end.timestamp()
+        members = [job for job in scope.jobs if low <= job.created < high]
+        data.append(
+            {
+                "key": crn,
+                "interval_start": format_time(day_start),
+                "interval_end": format_time(day_end),
+                **usage_metrics(members, scope.sessions),
+            }
+        )
+    return {"interval_start": format_time(start), "interval_end": format_time(end), "data": data}
+
+
+def filters(scope: Scope, backends: list[str], crn: str, default_user: str) -> dict[str, Any]:
+    users = sorted({job.user_id for job in scope.jobs}) or [default_user]
+    return {
+        "backends": [{"name": name} for name in backends],
+        "instances": [{"id": crn, "deleted": False}],
+        "users": [{"id": user} for user in users],
+        "plans": [{"name": DEFAULT_PLAN_ID}],
+        "subscriptions": [{"id": DEFAULT_SUBSCRIPTION_ID, "name": DEFAULT_SUBSCRIPTION_NAME}],
+    }

@@ -1,0 +1,224 @@
+"""``Emulator``: the app served by uvicorn on 127.0.0.1 in a background thread.
+
+    with Emulator(port=0) as emu:
+        client = RuntimeClient(api_key=emu.api_key, crn=emu.crn,
+                               base_url=emu.base_url, iam_url=emu.iam_url)
+
+The socket is bound before the server thread starts, so port 0 resolves immediately and a busy
+port fails in the caller, not silently in the thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+from ._app import create_app
+from ._config import EmulatorConfig, Faults, JobDelays
+from ._constants import DEFAULT_HOST
+from ._service import EmulatorService
+
+__all__ = ["Emulator"]
+
+_START_TIMEOUT_SECONDS = 15.0
+
+
+class Emulator:
+    """A running emulator; use as a context manager or call ``start()`` / ``stop()``."""
+
+    def __init__(
+        self,
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = 0,
+        api_keys: Sequence[str] | None = None,
+        crn: str | None = None,
+        job_delays: JobDelays | float | None = None,
+        token_ttl: int | None = None,
+        rate_limit: bool = False,
+        faults: Faults | None = None,
+        readout_noise: bool = False,
+        strict_isa: bool = False,
+        seed: int | None = None,
+        max_qubits: int | None = None,
+        state_file: str | None = None,
+        config: EmulatorConfig | None = None,
+        log_level: str = "warning",
+    ) -> None:
+        base = config or EmulatorConfig()
+        overrides: dict[str, Any] = {
+            "rate_limit": rate_limit or base.rate_limit,
+            "readout_noise": readout_noise or base.readout_noise,
+            "strict_isa": strict_isa or base.strict_isa,
+        }
+        if api_keys is not None:
+            overrides["api_keys"] = tuple(api_keys)
+        if crn is not None:
+            overrides["crn"] = crn
+        if job_delays is not None:
+            overrides["job_delays"] = _as_delays(job_delays)
+        if token_ttl is not None:
+            overrides["token_ttl"] = token_ttl
+        if faults is not None:
+            overrides["faults"] = faults
+        if seed is not None:
+            overrides["seed"] = seed
+        if max_qubits is not None:
+            overrides["max_qubits"] = max_qubits
+        if state_file is not None:
+            overrides["state_file"] = state_file
+        self.config = dataclasses.replace(base, **overrides)
+        self.host = host
+        self._requested_port = port
+        self._log_level = log_level
+        self._socket: socket.socket | None = None
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._service: EmulatorService | None = None
+
+    # ------------------------------------------------------------------------- lifecycle
+
+    def start(self) -> Emulator:
+        if self._thread is not None:
+            return self
+        import uvicorn
+
+        # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on sockets that say TCP,
+        # and without it every response waits out a 40 ms delayed ACK.
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self._requested_port))
+        except OSError:
+            sock.close()
+            raise
+        self._socket = sock
+        self._service = EmulatorService(self.config)
+        app = create_app(service=self._service)
+        server_config = uvicorn.Config(
+            app,
+            log_level=self._log_level,
+            # A library must not reconfigure the process's logging.
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=1,
+        )
+        self._server = uvicorn.Server(server_config)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [sock]},
+            name="qiskit-runtime-emulator",
+            daemon=True,
+        )
+        self._thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT_SECONDS
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the emulator's HTTP server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(10)
+        if self._service is not None:
+            self._service.close()
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = self._service = self._socket = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the server stops (or ``timeout`` passes)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------------ addresses
+
+    @property
+    def port(self) -> int:
+        if self._socket is None:
+            raise RuntimeError("the emulator is not running")
+        port: int = self._socket.getsockname()[1]
+        return port
+
+    @property
+    def url(self) -> str:
+        """The server root, e.g. ``http://127.0.0.1:8000``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL, ending in ``/api`` like ``https://quantum.cloud.ibm.com/api``."""
+        return f"{self.url}/api"
+
+    @property
+    def iam_url(self) -> str:
+        """The IAM base URL; tokens come from ``{iam_url}/identity/token``."""
+        return self.url
+
+    @property
+    def experimental_url(self) -> str:
+        """The URL to give qiskit-ibm-runtime (it keeps URLs containing "experimental" as is)."""
+        return f"{self.url}/experimental"
+
+    @property
+    def api_key(self) -> str:
+        return self.config.api_keys[0]
+
+    @property
+    def crn(self) -> str:
+        return self.config.crn
+
+    @property
+    def service(self) -> EmulatorService:
+        if self._service is None:
+            raise RuntimeError("the emulator is not running")
+        return self._service
+
+    # ----------------------------------------------------------------------- test knobs
+
+    def set_faults(self, faults: Faults | None) -> None:
+        """Replace the injected faults (None turns them off) while running."""
+        self.service.set_faults(faults)
+
+    def set_job_delays(self, job_delays: JobDelays | float) -> None:
+        self.service.set_job_delays(_as_delays(job_delays))
+
+    def revoke_tokens(self) -> None:
+        """Invalidate every access token issued so far, as an early IAM revocation would."""
+        self.service.issuer.revoke_all()
+
+    def __repr__(self) -> str:
+        where = self.url if self._socket is not None else "stopped"
+        return f"Emulator({where}, crn={self.crn!r})"
+
+
+def _as_delays(value: JobDelays | float) -> JobDelays:
+    if isinstance(value, JobDelays):
+        return value
+    return JobDelays(queued=float(value), running=float(value))
