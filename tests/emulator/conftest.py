@@ -1,4 +1,8 @@
-"""Fixtures for the emulator's tests: one emulator per module, and an authenticated client."""
+"""Fixtures for the emulator's tests: one emulator per module, and an authenticated client.
+
+Network blocking (loopback only) and credential scrubbing come from the root conftest and
+pytest's addopts.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from emulator_helpers import LOOPBACK_HOSTS, Api
+from emulator_helpers import Api
 from qiskit_runtime_emulator import Emulator, JobDelays
 
 HERE = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Everything here talks to 127.0.0.1 only; any other connection fails the test.
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.emulator)
-            item.add_marker(pytest.mark.block_network(allowed_hosts=list(LOOPBACK_HOSTS)))
-
-
-@pytest.fixture(autouse=True)
-def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("QISKIT_IBM_TOKEN", "QISKIT_IBM_INSTANCE", "QISKIT_IBM_URL", "IAM_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
 
 
 @pytest.fixture(scope="module")

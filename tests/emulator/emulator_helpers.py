@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 from qiskit_runtime_emulator import Emulator
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 APIKEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey"
 # The version the facade pins; tests that care about other versions say so.
 API_VERSION = "2026-03-15"

@@ -10,7 +10,7 @@ from core_helpers import VALID_CRN
 from qiskit_runtime_rest.testing import vcr_config
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = [ROOT / "README.md", ROOT / "docs" / "core-notes.md"]
+DOCS = [ROOT / "docs" / "core-notes.md"]  # the README has its own runner: tests/test_readme.py
 _EXAMPLE = re.compile(r"<!-- cassette: (?P<cassette>\S+) -->\s*```python\n(?P<code>.*?)```", re.S)
 
 EXAMPLES = [
