@@ -423,10 +423,13 @@ def format_report(report: dict[str, Any]) -> str:
         lines.extend(f"  {item}" for item in items)
     lines.append(f"operations changed: {len(report['operations_changed'])}")
     for entry in report["operations_changed"]:
-        detail = ", ".join(entry["changed"])
-        if entry.get("parameters"):
-            detail += f" [{', '.join(entry['parameters'])}]"
+        parts = []
+        if entry["changed"]:
+            detail = ", ".join(entry["changed"])
+            if entry.get("parameters"):
+                detail += f" [{', '.join(entry['parameters'])}]"
+            parts.append(detail)
         if entry.get("models_changed"):
-            detail += f" (models: {', '.join(entry['models_changed'])})"
-        lines.append(f"  {entry['operation']}: {detail or 'referenced models'}")
+            parts.append(f"models {', '.join(entry['models_changed'])}")
+        lines.append(f"  {entry['operation']}: {'; '.join(parts)}")
     return "\n".join(lines)

@@ -29,31 +29,16 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC_CANDIDATES = (
-    ROOT / "generated" / "qiskit_runtime_api" / "openapi.json",
-    ROOT / "openapi" / "qiskit-runtime-api.json",
-)
+# The exact document the client is generated from: the pinned spec with openapi/overlay.yaml's
+# repairs (which include the cases where IBM's spec disagrees with what the service returns).
+SPEC_PATH = ROOT / "generated" / "qiskit_runtime_api" / "openapi.json"
 SPEC_URI = "urn:qiskit-runtime-api"
 METHODS = ("get", "post", "put", "patch", "delete")
 
-# Where IBM's spec disagrees with what IBM's service returns and qiskit-ibm-runtime parses, the
-# emulator follows the service. Each entry: JSON pointer into the spec, replacement, reason.
-KNOWN_SPEC_DEFECTS: tuple[tuple[str, Any, str], ...] = (
-    (
-        "/components/schemas/GateProperties/properties/qubits/items",
-        {"type": "integer", "minimum": 0},
-        "gate qubits are integers in IBM's properties documents; qiskit-ibm-runtime builds its "
-        "Target from them, so strings would break every client",
-    ),
-)
-
 
 def _load_spec() -> dict[str, Any]:
-    for candidate in SPEC_CANDIDATES:
-        if candidate.exists():
-            spec: dict[str, Any] = json.loads(candidate.read_text())
-            return spec
-    raise AssertionError(f"no pinned spec found at any of {SPEC_CANDIDATES}")
+    spec: dict[str, Any] = json.loads(SPEC_PATH.read_text())
+    return spec
 
 
 def _nullable_to_json_schema(node: Any) -> Any:
@@ -70,14 +55,6 @@ def _nullable_to_json_schema(node: Any) -> Any:
     if node.get("nullable") is True:
         return {"anyOf": [converted, {"type": "null"}]}
     return converted
-
-
-def _patch(document: dict[str, Any], pointer: str, value: Any) -> None:
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.strip("/").split("/")]
-    target = document
-    for part in parts[:-1]:
-        target = target[part]
-    target[parts[-1]] = value
 
 
 def _is_datetime(value: object) -> bool:
@@ -119,8 +96,6 @@ class Exchange:
 class Spec:
     def __init__(self) -> None:
         raw = _load_spec()
-        for pointer, value, _reason in KNOWN_SPEC_DEFECTS:
-            _patch(raw, pointer, value)
         self.document = raw
         converted = _nullable_to_json_schema(raw)
         resource = DRAFT4.create_resource(converted)
