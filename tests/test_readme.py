@@ -37,6 +37,7 @@ def test_every_python_example_is_run() -> None:
     assert README.count("```python") == len(EXAMPLES) >= 4
 
 
+@pytest.mark.filterwarnings("ignore:The SamplerV2 class is deprecated:DeprecationWarning")
 @pytest.mark.parametrize(("kind", "cassette", "code", "output"), EXAMPLES)
 def test_readme_example(
     kind: str, cassette: str | None, code: str, output: str | None, monkeypatch: pytest.MonkeyPatch
