@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import socket
 import subprocess
@@ -77,3 +78,43 @@ def test_local_without_the_extra_names_what_to_install(monkeypatch: pytest.Monke
     monkeypatch.setitem(sys.modules, "qiskit_runtime_emulator", None)
     with pytest.raises(QiskitRuntimeError, match=r"pip install 'qiskit-runtime-rest\[local\]'"):
         RuntimeClient.local()
+
+
+def test_qrt_emulator_serves_any_client() -> None:
+    import signal
+
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from qiskit_runtime_rest._cli import main; raise SystemExit(main())",
+            "emulator",
+            "--port",
+            "0",
+            "--api-key",
+            "qrt-key",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        printed: dict[str, str] = {}
+        for line in process.stdout:
+            key, _, value = line.partition(":")
+            printed[key.strip()] = value.strip()
+            if key.strip() == "CRN":
+                break
+        assert printed["API key"] == "qrt-key"
+        with RuntimeClient(
+            api_key="qrt-key",
+            crn=printed["CRN"],
+            base_url=printed["base URL"],
+            iam_url=printed["IAM URL"],
+        ) as rt:
+            assert "ibm_fez" in {b.name for b in rt.backends.list()}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
