@@ -9,6 +9,7 @@ retried and error-mapped the same way.
 from __future__ import annotations
 
 import asyncio
+import copy
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -209,6 +210,25 @@ class _ClientBase:
 
     # Things to stop when the client closes (the embedded emulator of `local()`).
     _on_close: list[Callable[[], None]]
+    # The timeout every call of this client (or of a `with_options` view) uses unless told.
+    _call_timeout: httpx.Timeout | None = None
+    _owns_http: bool
+    _raw: AuthenticatedClient | None
+
+    def _bind_resources(self) -> None:
+        raise NotImplementedError
+
+    def with_options(self, *, timeout: TimeoutArg) -> Self:
+        """A view of this client whose calls use ``timeout`` (seconds or an ``httpx.Timeout``):
+        ``rt.with_options(timeout=5).backends.list()``. It shares connections, tokens and
+        retries with ``self``; closing it closes nothing."""
+        view = copy.copy(self)
+        view._call_timeout = _timeout(timeout)
+        view._owns_http = False
+        view._on_close = []
+        view._raw = None
+        view._bind_resources()
+        return view
 
     @classmethod
     def local(cls, **emulator_options: Any) -> Self:
@@ -311,9 +331,12 @@ class RuntimeClient(_ClientBase):
         self._http = http
         self._raw: AuthenticatedClient | None = None
 
+        self._bind_resources()
+
+    def _bind_resources(self) -> None:
         self.backends = Backends(self)
         self.instance = Instance(self)
-        self.accounts = Accounts(self, settings.crn.account_id)
+        self.accounts = Accounts(self, self._settings.crn.account_id)
         self.workloads = Workloads(self)
         self.analytics = Analytics(self)
         self.tags = Tags(self)
@@ -368,7 +391,7 @@ class RuntimeClient(_ClientBase):
         timeout: TimeoutArg = None,
     ) -> httpx.Response:
         """Send one API request; return the 2xx response (body read) or raise the typed error."""
-        per_call = _timeout(timeout)
+        per_call = _timeout(timeout) or self._call_timeout
         return self._http.request(
             method,
             path,
@@ -467,9 +490,12 @@ class AsyncRuntimeClient(_ClientBase):
         self._http = http
         self._raw: AuthenticatedClient | None = None
 
+        self._bind_resources()
+
+    def _bind_resources(self) -> None:
         self.backends = AsyncBackends(self)
         self.instance = AsyncInstance(self)
-        self.accounts = AsyncAccounts(self, settings.crn.account_id)
+        self.accounts = AsyncAccounts(self, self._settings.crn.account_id)
         self.workloads = AsyncWorkloads(self)
         self.analytics = AsyncAnalytics(self)
         self.tags = AsyncTags(self)
@@ -522,7 +548,7 @@ class AsyncRuntimeClient(_ClientBase):
         timeout: TimeoutArg = None,
     ) -> httpx.Response:
         """Send one API request; return the 2xx response (body read) or raise the typed error."""
-        per_call = _timeout(timeout)
+        per_call = _timeout(timeout) or self._call_timeout
         return await self._http.request(
             method,
             path,
