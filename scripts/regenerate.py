@@ -107,11 +107,7 @@ def _tool_versions() -> None:
     """Regeneration is byte-for-byte reproducible only with the pinned tools."""
     import openapi_python_client
 
-    found = getattr(openapi_python_client, "__version__", None)
-    if found is None:
-        from importlib.metadata import version
-
-        found = version("openapi-python-client")
+    found = openapi_python_client.__version__
     if found != GENERATOR_VERSION:
         raise SpecError(
             f"openapi-python-client {found} is installed but {GENERATOR_VERSION} is pinned: "
@@ -132,8 +128,9 @@ def _bin(name: str) -> str:
 
 
 def _generate(final: dict[str, Any], workdir: Path) -> dict[str, bytes]:
+    spec_text = canonical_json(final)
     spec_path = workdir / "openapi.json"
-    spec_path.write_text(canonical_json(final), encoding="utf-8")
+    spec_path.write_text(spec_text, encoding="utf-8")
     out = workdir / PACKAGE
     env = {
         **os.environ,
@@ -178,7 +175,7 @@ def _generate(final: dict[str, Any], workdir: Path) -> dict[str, bytes]:
             data = header + data
         files[path.relative_to(out).as_posix()] = data
     files["py.typed"] = b""
-    files["openapi.json"] = canonical_json(final).encode()
+    files["openapi.json"] = spec_text.encode()
     return files
 
 
@@ -199,11 +196,10 @@ def build(spec_source: str | None = None, overlay_path: Path = OVERLAY) -> Build
     _tool_versions()
     with tempfile.TemporaryDirectory(prefix="qrt-regen-") as tmp:
         files = _generate(final, Path(tmp))
-    previous_source = _read_lock().get("spec", {}).get("source", ASSEMBLED_SOURCE)
     lock = {
         "spec": {
             "path": PINNED_SPEC.relative_to(ROOT).as_posix(),
-            "source": previous_source if spec_source is None else _describe(spec_source),
+            "source": _describe(source),
             "sha256": sha256_text(pinned_text),
             "info_version": document.get("info", {}).get("version"),
             "operations": sum(1 for _ in operations(final)),
@@ -327,9 +323,10 @@ def run(argv: list[str] | None = None) -> int:
 
     report = change_report(previous_final(args.output), result.final)
     swap_into_place(result.files, args.output)
-    if args.spec is not None:
-        PINNED_SPEC.write_text(result.pinned_text, encoding="utf-8")
+    # The pin and the lock describe generated/: regenerating elsewhere (--output) leaves them.
     if args.output == OUTPUT:
+        if args.spec is not None:
+            PINNED_SPEC.write_text(result.pinned_text, encoding="utf-8")
         LOCK.write_text(canonical_json(result.lock), encoding="utf-8")
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))

@@ -266,3 +266,40 @@ def test_models_are_imported_lazily_but_all_resolve() -> None:
     assert all_classes == "True"
     assert int(total) > 200
     assert 0 < int(loaded) < 20, "get_job should load only the models it uses"
+
+
+def test_a_spec_from_a_url_regenerates_and_reports(generated_copy: Path) -> None:
+    import http.server
+    import threading
+
+    spec = json.loads(regenerate.PINNED_SPEC.read_text())
+    del spec["paths"]["/v1/tags"]
+    body = json.dumps(spec).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    pinned_before, lock_before = regenerate.PINNED_SPEC.read_bytes(), regenerate.LOCK.read_bytes()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/api/openapi.json"
+        proc = run_script("--spec", url, "--output", str(generated_copy), "--json")
+    finally:
+        server.shutdown()
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["operations_removed"] == ["GET /v1/tags"]
+    assert report["operations_added"] == []
+    assert not (generated_copy / "api" / "tags" / "list_tags.py").exists()
+    assert (generated_copy / "api" / "jobs" / "list_jobs.py").exists()
+    # Regenerating into another folder leaves the project's pin and lock alone.
+    assert regenerate.PINNED_SPEC.read_bytes() == pinned_before
+    assert regenerate.LOCK.read_bytes() == lock_before
