@@ -21,6 +21,7 @@ __all__ = [
     "assemble_slices",
     "canonical_json",
     "change_report",
+    "format_report",
     "jsonpath_find",
     "load_document",
     "operations",
@@ -105,9 +106,8 @@ def assemble_slices(slices: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     for name, doc in slices:
         if doc.get("servers", []) != merged["servers"]:
             raise SpecError(f"{name}: servers differ from the first slice")
-        for key in ("security",):
-            if key in doc:
-                _merge_into(merged, key, doc[key], f"{key} ({name})")
+        if "security" in doc:
+            _merge_into(merged, "security", doc["security"], f"security ({name})")
         for tag in doc.get("tags", []):
             _merge_into(tags, tag["name"], tag, f"tag {tag['name']!r} ({name})")
         for path, item in doc.get("paths", {}).items():
