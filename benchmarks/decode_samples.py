@@ -81,21 +81,16 @@ def bench(shots: int, num_bits: int, runs: int) -> list[tuple[str, float, float]
     assert facade_int_counts(check) == dict(baseline(check)), "must count as the notebook does"
     base = median_seconds(baseline, fresh_samples, runs)
     base_e2e = median_seconds(baseline_end_to_end, same_body, runs)
-    rows = [("baseline Counter(int(x, 16) for x in samples)", base, 1.0)]
-    for label, func, make, reference in (
-        ("get_int_counts()", facade_int_counts, fresh_samples, base),
-        ("get_counts() (zero-padded bitstrings)", facade_counts, fresh_samples, base),
-        ("baseline end to end: json.loads + Counter", baseline_end_to_end, same_body, base_e2e),
-        (
-            "end to end: json.loads + decode + get_int_counts()",
-            facade_end_to_end,
-            same_body,
-            base_e2e,
-        ),
-    ):
-        seconds = base_e2e if func is baseline_end_to_end else median_seconds(func, make, runs)
-        rows.append((label, seconds, reference / seconds))
-    return rows
+    int_counts = median_seconds(facade_int_counts, fresh_samples, runs)
+    counts = median_seconds(facade_counts, fresh_samples, runs)
+    end_to_end = median_seconds(facade_end_to_end, same_body, runs)
+    return [
+        ("baseline Counter(int(x, 16) for x in samples)", base, 1.0),
+        ("get_int_counts()", int_counts, base / int_counts),
+        ("get_counts() (zero-padded bitstrings)", counts, base / counts),
+        ("baseline end to end: json.loads + Counter", base_e2e, 1.0),
+        ("end to end: json.loads + decode + get_int_counts()", end_to_end, base_e2e / end_to_end),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,7 +34,12 @@ from ._constants import (
     USER_AGENT,
 )
 from ._credentials import Secret
-from ._exceptions import ApiConnectionError, AuthenticationError, error_from_response
+from ._exceptions import (
+    ApiConnectionError,
+    AuthenticationError,
+    body_snippet,
+    error_from_response,
+)
 
 __all__ = [
     "AsyncIAMTokenManager",
@@ -100,8 +105,7 @@ def _iam_failure(response: httpx.Response, api_key: Secret) -> AuthenticationErr
         context = data.get("context")
         if isinstance(context, dict):
             trace = context.get("requestId") or context.get("transactionId")
-    if not message:
-        message = " ".join(text.split())[:300] or response.reason_phrase or "no details"
+    message = message or body_snippet(text) or response.reason_phrase or "no details"
     message = f"IBM Cloud IAM refused the API key: {message}"
     if details and details not in message:
         message += f" ({details})"

@@ -13,7 +13,7 @@ import copy
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -136,7 +136,8 @@ def _timeout(value: TimeoutArg) -> httpx.Timeout | None:
 
 
 def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """Drop None values; lists stay lists (httpx sends them as repeated keys)."""
+    """Drop None values, format dates and datetimes (``format_time``: naive ones are UTC); lists
+    stay lists (httpx sends them as repeated keys)."""
     if not params:
         return None
     cleaned: dict[str, Any] = {}
@@ -172,10 +173,6 @@ def _raw_client(base_url: str) -> AuthenticatedClient:
     from qiskit_runtime_api import AuthenticatedClient
 
     return AuthenticatedClient(base_url=base_url, token=_RAW_TOKEN_MARKER)
-
-
-def _warnings_today() -> date:
-    return datetime.now(UTC).date()
 
 
 class _ClientBase:
@@ -229,6 +226,23 @@ class _ClientBase:
         view._raw = None
         view._bind_resources()
         return view
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Self:
+        """From the environment: ``QISKIT_IBM_TOKEN``, ``QISKIT_IBM_INSTANCE``, ``QISKIT_IBM_URL``,
+        ``IAM_URL`` (as qiskit-ibm-runtime reads them); ``overrides`` are constructor arguments."""
+        kwargs = account_from_env().client_kwargs()
+        kwargs.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**kwargs)
+
+    @classmethod
+    def from_saved_account(
+        cls, name: str | None = None, filename: str | None = None, **overrides: Any
+    ) -> Self:
+        """From qiskit-ibm-runtime's ``~/.qiskit/qiskit-ibm.json`` (named, or the default entry)."""
+        kwargs = load_saved_account(name, filename).client_kwargs()
+        kwargs.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**kwargs)
 
     @classmethod
     def local(cls, **emulator_options: Any) -> Self:
@@ -363,23 +377,6 @@ class RuntimeClient(_ClientBase):
             self._raw = _raw_client(self.base_url).set_httpx_client(self._http)
         return self._raw
 
-    @classmethod
-    def from_env(cls, **overrides: Any) -> Self:
-        """From the environment: ``QISKIT_IBM_TOKEN``, ``QISKIT_IBM_INSTANCE``, ``QISKIT_IBM_URL``,
-        ``IAM_URL`` (as qiskit-ibm-runtime reads them); ``overrides`` are constructor arguments."""
-        kwargs = account_from_env().client_kwargs()
-        kwargs.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**kwargs)
-
-    @classmethod
-    def from_saved_account(
-        cls, name: str | None = None, filename: str | None = None, **overrides: Any
-    ) -> Self:
-        """From qiskit-ibm-runtime's ``~/.qiskit/qiskit-ibm.json`` (named, or the default entry)."""
-        kwargs = load_saved_account(name, filename).client_kwargs()
-        kwargs.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**kwargs)
-
     def _request(
         self,
         method: str,
@@ -410,7 +407,7 @@ class RuntimeClient(_ClientBase):
     def versions(self) -> list[ApiVersion]:
         """``GET /v1/versions``; warns if the pinned ``IBM-API-Version`` is deprecated or sunset."""
         versions = parse_versions(self._request("GET", "/v1/versions").json())
-        check_pinned_version(versions, self.api_version, _warnings_today())
+        check_pinned_version(versions, self.api_version)
         return versions
 
     def close(self) -> None:
@@ -520,23 +517,6 @@ class AsyncRuntimeClient(_ClientBase):
             self._raw = _raw_client(self.base_url).set_async_httpx_client(self._http)
         return self._raw
 
-    @classmethod
-    def from_env(cls, **overrides: Any) -> Self:
-        """From the environment: ``QISKIT_IBM_TOKEN``, ``QISKIT_IBM_INSTANCE``, ``QISKIT_IBM_URL``,
-        ``IAM_URL`` (as qiskit-ibm-runtime reads them); ``overrides`` are constructor arguments."""
-        kwargs = account_from_env().client_kwargs()
-        kwargs.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**kwargs)
-
-    @classmethod
-    def from_saved_account(
-        cls, name: str | None = None, filename: str | None = None, **overrides: Any
-    ) -> Self:
-        """From qiskit-ibm-runtime's ``~/.qiskit/qiskit-ibm.json`` (named, or the default entry)."""
-        kwargs = load_saved_account(name, filename).client_kwargs()
-        kwargs.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**kwargs)
-
     async def _request(
         self,
         method: str,
@@ -567,7 +547,7 @@ class AsyncRuntimeClient(_ClientBase):
     async def versions(self) -> list[ApiVersion]:
         """``GET /v1/versions``; warns if the pinned ``IBM-API-Version`` is deprecated or sunset."""
         versions = parse_versions((await self._request("GET", "/v1/versions")).json())
-        check_pinned_version(versions, self.api_version, _warnings_today())
+        check_pinned_version(versions, self.api_version)
         return versions
 
     async def aclose(self) -> None:

@@ -86,7 +86,7 @@ class AccountSettings:
 
 
 def _resolve_urls(
-    crn: str, url: str | None, iam_url: str | None, private_endpoint: bool
+    crn: Crn, url: str | None, iam_url: str | None, private_endpoint: bool
 ) -> tuple[str | None, str | None]:
     """Map a qiskit-ibm-runtime style ``url`` to (API base URL, IAM URL).
 
@@ -96,9 +96,8 @@ def _resolve_urls(
     if not url:
         return None, iam_url
     if is_cloud_url(url):
-        parsed = Crn.parse(crn)
-        base = api_base_url(parsed, cloud_url=url, private_endpoint=private_endpoint)
-        iam = iam_url or iam_base_url(parsed, cloud_url=url, private_endpoint=private_endpoint)
+        base = api_base_url(crn, cloud_url=url, private_endpoint=private_endpoint)
+        iam = iam_url or iam_base_url(crn, cloud_url=url, private_endpoint=private_endpoint)
         return base, iam
     return url, iam_url
 
@@ -117,9 +116,8 @@ def account_from_env(environ: Mapping[str, str] | None = None) -> AccountSetting
         raise InvalidInputError(
             f"environment variable {ENV_INSTANCE} (your instance CRN, crn:v1:...) is not set"
         )
-    Crn.parse(instance)
     base_url, iam_url = _resolve_urls(
-        instance,
+        Crn.parse(instance),
         env.get(ENV_URL, "").strip() or None,
         env.get(ENV_IAM_URL, "").strip() or None,
         False,
@@ -191,10 +189,10 @@ def load_saved_account(
         raise InvalidInputError(
             f"saved account {chosen!r} has no instance CRN; save one with an instance, or pass crn="
         )
-    Crn.parse(instance)
+    crn = Crn.parse(instance)
     private = bool(entry.get("private_endpoint", False))
     url = entry.get("url") if isinstance(entry.get("url"), str) else None
-    base_url, iam_url = _resolve_urls(instance, url, os.environ.get(ENV_IAM_URL) or None, private)
+    base_url, iam_url = _resolve_urls(crn, url, os.environ.get(ENV_IAM_URL) or None, private)
     logger.debug("loaded saved account %r from %s", chosen, path)
     return AccountSettings(
         api_key=Secret(token),

@@ -228,6 +228,11 @@ def parse_error_body(text: str) -> dict[str, str | None]:
     return found
 
 
+def body_snippet(text: str) -> str:
+    """The start of an unparsable error body, whitespace collapsed, to quote in a message."""
+    return " ".join(text.split())[:_MAX_BODY_IN_MESSAGE]
+
+
 def _safe_url(url: httpx.URL) -> str:
     # Query strings on this API carry no secrets, but userinfo might: drop it.
     return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
@@ -268,10 +273,7 @@ def error_from_response(response: httpx.Response) -> ApiError:
         cls = ApiError
     if code in RATE_LIMIT_CODES:
         cls = RateLimitError
-    message = fields["message"]
-    if not message:
-        snippet = " ".join(text.split())[:_MAX_BODY_IN_MESSAGE]
-        message = snippet or response.reason_phrase or "HTTP error"
+    message = fields["message"] or body_snippet(text) or response.reason_phrase or "HTTP error"
     trace = fields["trace"] or response.headers.get("uber-trace-id")
     request = response._request  # a bare mock response has none
     return cls(

@@ -177,25 +177,20 @@ def _list_params(
     created_before: datetime | str | None,
     sort: str | None,
 ) -> dict[str, Any]:
+    # The client's `_request` drops None values and formats datetimes (naive ones as UTC).
     if sort is not None and sort.upper() not in ("ASC", "DESC"):
         raise InvalidInputError(f"sort must be 'ASC' or 'DESC', got {sort!r}")
-    params: dict[str, Any] = {
+    return {
         "backend": backend,
         "session_id": session_id,
         "pending": None if pending is None else ("true" if pending else "false"),
+        "tags": validate_tags(tags) or None,
         "program": program,
-        "created_after": _timestamp(created_after),
-        "created_before": _timestamp(created_before),
+        "created_after": created_after,
+        "created_before": created_before,
         "sort": sort.upper() if sort else None,
         "exclude_params": "true",
     }
-    if tags:
-        params["tags"] = validate_tags(tags)
-    return {key: value for key, value in params.items() if value is not None}
-
-
-def _timestamp(value: datetime | str | None) -> str | None:
-    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def _page_rows(body: Any, offset: int) -> _Page:
@@ -246,7 +241,7 @@ def _results_budget(deadline: Deadline) -> float:
 
 
 def _already_final(exc: ConflictError, job_id: str) -> ConflictError:
-    error = ConflictError(
+    return ConflictError(
         f"job {job_id} is already in a final state (completed, failed or cancelled) and cannot "
         f"be cancelled ({exc.message})",
         status_code=exc.status_code,
@@ -258,7 +253,24 @@ def _already_final(exc: ConflictError, job_id: str) -> ConflictError:
         method=exc.method,
         url=exc.url,
     )
-    return error
+
+
+def _submitted(
+    body: Mapping[str, Any],
+    program_id: str,
+    widths: Sequence[Mapping[str, int]] | None,
+    tag: str | None,
+) -> dict[str, Any]:
+    """Constructor arguments of the job a ``POST /v1/jobs`` answer (or the listing row its
+    idempotency lookup found) stands for; only a body that carries a status is kept as details."""
+    return {
+        "backend": body.get("backend"),
+        "session_id": body.get("session_id"),
+        "program_id": program_id,
+        "register_widths": widths,
+        "idempotency_tag": tag,
+        "details": body if "state" in body or "status" in body else None,
+    }
 
 
 class _JobBase(Generic[R]):
@@ -447,7 +459,7 @@ class Job(_JobBase[R]):
         if self._has_result:
             return self._result  # type: ignore[no-any-return]
         deadline = Deadline(self._client._clock, timeout)
-        self.wait(deadline.remaining(), callback=None)
+        self.wait(deadline.remaining())
         grace = Deadline(self._client._clock, _results_budget(deadline))
         backoff = Backoff()
         while True:
@@ -676,18 +688,7 @@ class Jobs:
         widths: Sequence[Mapping[str, int]] | None,
         tag: str | None,
     ) -> Job[Any]:
-        job: Job[Any] = Job(
-            self._client,
-            str(body["id"]),
-            backend=body.get("backend"),
-            session_id=body.get("session_id"),
-            program_id=program_id,
-            register_widths=widths,
-            idempotency_tag=tag,
-        )
-        if "state" in body or "status" in body:
-            job._apply(body)
-        return job
+        return Job(self._client, str(body["id"]), **_submitted(body, program_id, widths, tag))
 
     def get(self, job_id: str) -> Job[Any]:
         """Fetch one job. Its ``params`` (possibly large) are fetched later, and only if its
@@ -1143,18 +1144,7 @@ class AsyncJobs:
         widths: Sequence[Mapping[str, int]] | None,
         tag: str | None,
     ) -> AsyncJob[Any]:
-        job: AsyncJob[Any] = AsyncJob(
-            self._client,
-            str(body["id"]),
-            backend=body.get("backend"),
-            session_id=body.get("session_id"),
-            program_id=program_id,
-            register_widths=widths,
-            idempotency_tag=tag,
-        )
-        if "state" in body or "status" in body:
-            job._apply(body)
-        return job
+        return AsyncJob(self._client, str(body["id"]), **_submitted(body, program_id, widths, tag))
 
     async def get(self, job_id: str) -> AsyncJob[Any]:
         job: AsyncJob[Any] = AsyncJob(self._client, job_id)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from ._exceptions import QiskitRuntimeError
@@ -130,12 +130,8 @@ def _typed(kind: str, value: Any) -> Any:
     return _plain(inner)
 
 
-def decode_qiskit_result(
-    body: Mapping[str, Any], *, register_widths: Sequence[Mapping[str, int]] | None = None
-) -> SamplerResult | EstimatorResult | Any:
-    """Decode a Qiskit-encoded results body (``register_widths`` is unused: BitArrays carry
-    their width)."""
-    del register_widths
+def decode_qiskit_result(body: Mapping[str, Any]) -> SamplerResult | EstimatorResult | Any:
+    """Decode a Qiskit-encoded results body."""
     decoded = _walk(body)
     if not (isinstance(decoded, Mapping) and isinstance(decoded.get("pub_results"), list)):
         return _plain(decoded)

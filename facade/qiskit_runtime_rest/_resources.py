@@ -185,11 +185,15 @@ def parse_versions(data: Any) -> list[ApiVersion]:
     return versions
 
 
-def check_pinned_version(versions: Sequence[ApiVersion], pinned: str, today: date) -> str | None:
-    """Warn (log and ``warnings``) if ``pinned`` is listed deprecated or past sunset."""
+def check_pinned_version(
+    versions: Sequence[ApiVersion], pinned: str, today: date | None = None
+) -> str | None:
+    """Warn (log and ``warnings``) if ``pinned`` is listed deprecated or past sunset (by ``today``,
+    UTC's date unless given)."""
     entry = next((v for v in versions if v.version == pinned), None)
     if entry is None:
         return None
+    today = today or datetime.now(UTC).date()
     if entry.sunset_date is not None and entry.sunset_date <= today:
         message = (
             f"IBM-API-Version {pinned} passed its sunset date {entry.sunset_date}; the server may "
@@ -288,7 +292,7 @@ def parse_backend_status(name: str, data: Json) -> BackendStatus:
 
 
 def _backend_params(calibration_id: str | None = None, updated_before: TimeArg = None) -> Params:
-    return {"calibration_id": calibration_id, "updated_before": format_time(updated_before)}
+    return {"calibration_id": calibration_id, "updated_before": updated_before}
 
 
 class Backends:
@@ -595,10 +599,37 @@ def _workload_params(
         "search": search,
         "status": _strings(status),
         "mode": mode,
-        "created_after": format_time(created_after),
-        "created_before": format_time(created_before),
+        "created_after": created_after,
+        "created_before": created_before,
         "tags": _strings(tags),
     }
+
+
+class _WorkloadPages:
+    """The cursor walk both ``Workloads`` and ``AsyncWorkloads`` take: ``params`` is the next
+    page's query (None: stop), ``take`` turns a page into its workloads and moves on."""
+
+    def __init__(self, params: Params, limit: int | None) -> None:
+        self._filters = params
+        self.params: Params | None = params if limit is None or limit > 0 else None
+        self._left = limit
+        self._seen: set[str] = set()
+
+    def take(self, page: Json) -> list[Workload]:
+        items = page.get("workloads")
+        found = items if isinstance(items, list) else []
+        workloads = [parse_workload(item) for item in found if isinstance(item, dict)]
+        if self._left is not None:
+            workloads = workloads[: self._left]
+            self._left -= len(workloads)
+        cursor = _next_cursor(page)
+        # A repeated cursor or an empty page would loop forever; a reached limit needs no more.
+        if cursor is None or cursor in self._seen or not found or self._left == 0:
+            self.params = None
+        else:
+            self._seen.add(cursor)
+            self.params = {**self._filters, "next": cursor}
+        return workloads
 
 
 class Workloads:
@@ -638,23 +669,10 @@ class Workloads:
         return self._iterate(params, limit)
 
     def _iterate(self, params: Params, limit: int | None) -> Iterator[Workload]:
-        seen: set[str] = set()
-        count = 0
-        while True:
-            page = _object(self._client._request("GET", "/v1/workloads", params=params))
-            items = page.get("workloads")
-            for item in items if isinstance(items, list) else []:
-                if limit is not None and count >= limit:
-                    return
-                if isinstance(item, dict):
-                    count += 1
-                    yield parse_workload(item)
-            cursor = _next_cursor(page)
-            # A repeated cursor or an empty page would loop forever.
-            if cursor is None or cursor in seen or not items:
-                return
-            seen.add(cursor)
-            params = {**params, "next": cursor, "previous": None}
+        pages = _WorkloadPages(params, limit)
+        while pages.params is not None:
+            response = self._client._request("GET", "/v1/workloads", params=pages.params)
+            yield from pages.take(_object(response))
 
 
 class AsyncWorkloads:
@@ -693,23 +711,11 @@ class AsyncWorkloads:
         return self._iterate(params, limit)
 
     async def _iterate(self, params: Params, limit: int | None) -> AsyncIterator[Workload]:
-        seen: set[str] = set()
-        count = 0
-        while True:
-            response = await self._client._request("GET", "/v1/workloads", params=params)
-            page = _object(response)
-            items = page.get("workloads")
-            for item in items if isinstance(items, list) else []:
-                if limit is not None and count >= limit:
-                    return
-                if isinstance(item, dict):
-                    count += 1
-                    yield parse_workload(item)
-            cursor = _next_cursor(page)
-            if cursor is None or cursor in seen or not items:
-                return
-            seen.add(cursor)
-            params = {**params, "next": cursor, "previous": None}
+        pages = _WorkloadPages(params, limit)
+        while pages.params is not None:
+            response = await self._client._request("GET", "/v1/workloads", params=pages.params)
+            for workload in pages.take(_object(response)):
+                yield workload
 
 
 # --------------------------------------------------------------------------- analytics
@@ -738,8 +744,8 @@ def _analytics_params(
         "user_id": _strings(user_id),
         "plan": _strings(plan),
         "subscription_id": _strings(subscription_id),
-        "interval_start": format_time(interval_start),
-        "interval_end": format_time(interval_end),
+        "interval_start": interval_start,
+        "interval_end": interval_end,
         "simulators": simulators,
     }
 

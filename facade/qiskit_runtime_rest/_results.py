@@ -85,7 +85,7 @@ class BitArray:
                 raise IndexError(f"loc {loc!r} has more indices than the shape {self._shape}")
             for index in indices:
                 node = node[index]
-        depth = _depth(node)
+        depth = len(_shape_of(node))
         if depth == 0:
             return node  # type: ignore[no-any-return]
         stack = [node]
@@ -178,14 +178,6 @@ def _converter(flat: Sequence[str], convert: Callable[[str], Any]) -> Callable[[
     if not _is_sparse(flat):
         return convert
     return {key: convert(key) for key in set(flat)}.__getitem__
-
-
-def _depth(node: Any) -> int:
-    depth = 0
-    while isinstance(node, list) and node and isinstance(node[0], list):
-        node = node[0]
-        depth += 1
-    return depth
 
 
 def _shape_of(samples: Any) -> tuple[int, ...]:
@@ -373,7 +365,7 @@ def decode_results(
     if isinstance(data, Mapping) and "__type__" in data:
         from ._qiskit_decode import decode_qiskit_result
 
-        return decode_qiskit_result(data, register_widths=register_widths)
+        return decode_qiskit_result(data)  # its BitArrays carry their width
     if isinstance(data, list):  # some documentation prints only the results array
         data = {"results": data}
     if not isinstance(data, Mapping) or not isinstance(data.get("results"), list):

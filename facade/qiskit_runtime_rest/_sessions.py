@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from ._exceptions import ConflictError, InvalidInputError, NotFoundError
 from ._jobs import AsyncJob, AsyncJobs, Job, Jobs, _AsyncClient, _json, _SyncClient
+from ._resources import _int, _number, parse_time
 from ._results import EstimatorResult, SamplerResult
 
 __all__ = [
@@ -36,19 +37,6 @@ SESSION_MODES = ("dedicated", "batch")
 
 def _session_path(session_id: str, suffix: str = "") -> str:
     return f"/v1/sessions/{quote(session_id, safe='')}{suffix}"
-
-
-def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 @dataclass(frozen=True)
@@ -77,7 +65,6 @@ class SessionDetails:
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> SessionDetails:
         accepting = body.get("accepting_jobs")
-        elapsed = body.get("elapsed_time")
         return cls(
             id=str(body.get("id")),
             mode=body.get("mode"),
@@ -85,17 +72,17 @@ class SessionDetails:
             state_reason=body.get("state_reason") or None,
             accepting_jobs=accepting if isinstance(accepting, bool) else None,
             backend_name=body.get("backend_name"),
-            max_ttl=_int_or_none(body.get("max_ttl")),
-            active_ttl=_int_or_none(body.get("active_ttl")),
-            interactive_ttl=_int_or_none(body.get("interactive_ttl")),
-            started_at=_timestamp(body.get("started_at")),
-            activated_at=_timestamp(body.get("activated_at")),
-            closed_at=_timestamp(body.get("closed_at")),
-            last_job_started=_timestamp(body.get("last_job_started")),
-            last_job_completed=_timestamp(body.get("last_job_completed")),
-            elapsed_time=float(elapsed) if isinstance(elapsed, int | float) else None,
+            max_ttl=_int(body.get("max_ttl")),
+            active_ttl=_int(body.get("active_ttl")),
+            interactive_ttl=_int(body.get("interactive_ttl")),
+            started_at=parse_time(body.get("started_at")),
+            activated_at=parse_time(body.get("activated_at")),
+            closed_at=parse_time(body.get("closed_at")),
+            last_job_started=parse_time(body.get("last_job_started")),
+            last_job_completed=parse_time(body.get("last_job_completed")),
+            elapsed_time=_number(body.get("elapsed_time")),
             timestamps=[
-                (str(item.get("status")), _timestamp(item.get("timestamp")))
+                (str(item.get("status")), parse_time(item.get("timestamp")))
                 for item in body.get("timestamps") or []
                 if isinstance(item, Mapping)
             ],
@@ -140,6 +127,12 @@ class _SessionBase:
     def mode(self) -> str | None:
         """``"dedicated"`` for a session, ``"batch"`` for a batch."""
         return self._mode
+
+    def _apply_details(self, body: Any) -> SessionDetails:
+        details = SessionDetails.from_body(body)
+        self._backend = details.backend_name or self._backend
+        self._mode = details.mode or self._mode
+        return details
 
     def _require_backend(self) -> str:
         if not self._backend:
@@ -232,11 +225,9 @@ class Session(_SessionBase):
         return list(self._jobs.list(session_id=self._id))
 
     def details(self) -> SessionDetails:
-        body = _json(self._client._request("GET", _session_path(self._id)), "session")
-        details = SessionDetails.from_body(body)
-        self._backend = details.backend_name or self._backend
-        self._mode = details.mode or self._mode
-        return details
+        return self._apply_details(
+            _json(self._client._request("GET", _session_path(self._id)), "session")
+        )
 
     def close(self) -> None:
         """Stop accepting jobs; queued and running jobs still finish, then the session ends."""
@@ -363,15 +354,12 @@ class AsyncSession(_SessionBase):
             idempotency=idempotency,
         )
 
-    async def jobs(self) -> Sequence[AsyncJob[Any]]:
+    async def jobs(self) -> list[AsyncJob[Any]]:
         return [job async for job in self._jobs.list(session_id=self._id)]
 
     async def details(self) -> SessionDetails:
         response = await self._client._request("GET", _session_path(self._id))
-        details = SessionDetails.from_body(_json(response, "session"))
-        self._backend = details.backend_name or self._backend
-        self._mode = details.mode or self._mode
-        return details
+        return self._apply_details(_json(response, "session"))
 
     async def close(self) -> None:
         await self._client._request(

@@ -79,11 +79,13 @@ def _scrub_body(body: bytes | str | None, content_type: str) -> bytes | str | No
         scrubbed = urlencode([(k, REDACTED if k.lower() in SECRET_FIELDS else v) for k, v in pairs])
     else:
         try:
-            scrubbed = json.dumps(_scrub_json(json.loads(text)))
+            data = json.loads(text)
         except ValueError:
             return body
-        if json.loads(scrubbed) == json.loads(text):
+        clean = _scrub_json(data)
+        if clean == data:
             return body  # nothing secret: keep the recorded bytes exactly
+        scrubbed = json.dumps(clean)
     return scrubbed.encode() if isinstance(body, bytes) else scrubbed
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from core_helpers import VALID_CRN, FakeApi, json_response
 from qiskit_runtime_rest import AsyncRuntimeClient, RuntimeClient
-from qiskit_runtime_rest.testing import find_secrets, vcr_config
+from qiskit_runtime_rest.testing import find_secrets, scrub_response, vcr_config
 
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = sorted(
@@ -126,6 +126,17 @@ def test_recording_through_the_scrubbers_writes_no_secret(tmp_path: Path) -> Non
     assert find_secrets(text) == []
     assert REAL_KEY not in text and JWT not in text and VALID_CRN not in text
     assert text.count("REDACTED") >= 5
+
+
+def test_scrubbing_rewrites_only_bodies_that_hold_a_secret() -> None:
+    def recorded(body: bytes) -> dict[str, Any]:
+        headers = {"Content-Type": ["application/json"]}
+        return scrub_response({"headers": headers, "body": {"string": body}})
+
+    untouched = b'{"devices":  [ {"name": "ibm_x"} ]}'  # odd spacing: kept byte for byte
+    assert recorded(untouched)["body"]["string"] == untouched
+    scrubbed = recorded(b'{"access_token": "abc", "expires_in": 3600}')["body"]["string"]
+    assert scrubbed == b'{"access_token": "REDACTED", "expires_in": 3600}'
 
 
 def test_network_beyond_loopback_is_blocked_in_these_tests() -> None:

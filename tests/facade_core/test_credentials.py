@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from core_helpers import VALID_CRN, FakeApi, json_response
-from qiskit_runtime_rest import InvalidInputError, RuntimeClient
+from qiskit_runtime_rest import AsyncRuntimeClient, InvalidInputError, RuntimeClient
 from qiskit_runtime_rest._credentials import Secret, load_saved_account
 
 EU_CRN = VALID_CRN.replace(":us-east:", ":eu-de:")
@@ -74,6 +74,20 @@ def test_from_env_overrides_are_constructor_arguments(monkeypatch: pytest.Monkey
     monkeypatch.setenv("QISKIT_IBM_INSTANCE", VALID_CRN)
     rt = RuntimeClient.from_env(api_version="2025-05-01", base_url="https://x.test/api")
     assert (rt.api_version, rt.base_url) == ("2025-05-01", "https://x.test/api")
+
+
+def test_async_client_has_the_same_constructors(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", KEY_A)
+    monkeypatch.setenv("QISKIT_IBM_INSTANCE", EU_CRN)
+    art = AsyncRuntimeClient.from_env(api_version="2025-05-01")
+    assert type(art) is AsyncRuntimeClient
+    assert (art.crn, art.api_version) == (EU_CRN, "2025-05-01")
+    path = _write(tmp_path / "qiskit-ibm.json", OFFICIAL_FILE)
+    art = AsyncRuntimeClient.from_saved_account("default-ibm-cloud", filename=str(path))
+    assert type(art) is AsyncRuntimeClient
+    assert art.base_url == "https://eu-de.quantum.cloud.ibm.com/api"
 
 
 @pytest.mark.parametrize("missing", ["QISKIT_IBM_TOKEN", "QISKIT_IBM_INSTANCE"])

@@ -218,6 +218,30 @@ def test_workloads_limit_and_loop_guard() -> None:
         rt.workloads.list(page_size=51)
 
 
+def test_workloads_stop_fetching_once_the_limit_is_reached() -> None:
+    api = FakeApi()
+    api.script(
+        "GET",
+        "/api/v1/workloads",
+        json_response(200, _page(["w1", "w2"], "c1")),
+        json_response(200, _page(["w3"], None)),
+    )
+    rt = _client(api)
+    assert [w.id for w in rt.workloads.list(limit=2)] == ["w1", "w2"]
+    assert len(api.requests) == 1  # the page that filled the limit is the last one asked for
+    assert list(rt.workloads.list(limit=0)) == []
+    assert len(api.requests) == 1
+
+    async def main() -> list[str]:
+        async with make_async_client(api, bearer_token="t", api_key=None) as art:
+            return [w.id async for w in art.workloads.list(limit=1)]
+
+    api.requests.clear()
+    api.script("GET", "/api/v1/workloads", json_response(200, _page(["w1", "w2"], "c1")))
+    assert asyncio.run(main()) == ["w1"]
+    assert len(api.requests) == 1
+
+
 def test_analytics_send_repeated_filters_and_validate_group_by() -> None:
     api = FakeApi()
     for route in ("usage", "usage_grouped", "usage_grouped_by_date", "filters"):

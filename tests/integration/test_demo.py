@@ -118,3 +118,97 @@ def test_qrt_emulator_serves_any_client() -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
+
+
+# --- the pieces of `qrt` that the offline demo does not reach ---------------------------------
+
+
+def test_least_busy_picks_the_shortest_queue_of_online_devices() -> None:
+    from qiskit_runtime_rest import Backend
+    from qiskit_runtime_rest._cli import _least_busy
+
+    devices = [
+        Backend(name="ibm_busy", status="online", queue_length=40),
+        Backend(name="ibm_paused", status="paused", queue_length=0),
+        Backend(name="simulator", status="online", is_simulator=True, queue_length=0),
+        Backend(name="ibm_unknown", queue_length=None),
+        Backend(name="ibm_b", status="online", queue_length=3),
+        Backend(name="ibm_a", status="online", queue_length=3),
+    ]
+    assert _least_busy(devices).name == "ibm_a"  # ties broken by name
+    assert _least_busy(devices[2:4]).name == "ibm_unknown"  # an unknown queue still qualifies
+    with pytest.raises(QiskitRuntimeError, match="no online backend"):
+        _least_busy(devices[1:3])
+
+
+def test_demo_target_prefers_env_then_saved_account_then_emulator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from qiskit_runtime_rest import _cli
+
+    made: list[str] = []
+
+    def factory(kind: str, fails: bool = False) -> object:
+        def build(*_args: object, **_kwargs: object) -> object:
+            made.append(kind)
+            if fails:
+                raise QiskitRuntimeError(f"no {kind}")
+            return type("Fake", (), {"base_url": f"http://{kind}"})()
+
+        return build
+
+    monkeypatch.setattr(_cli.RuntimeClient, "from_env", factory("env"))
+    monkeypatch.setattr(_cli.RuntimeClient, "from_saved_account", factory("saved"))
+    monkeypatch.setattr(_cli.RuntimeClient, "local", factory("local"))
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", "key")
+    monkeypatch.setenv("QISKIT_IBM_INSTANCE", "crn")
+    out = io.StringIO()
+    _cli._connect(False, out)
+    assert made == ["env"] and "credentials from $QISKIT_IBM_TOKEN" in out.getvalue()
+
+    made.clear()
+    _cli._connect(True, out)  # --local wins over credentials
+    assert made == ["local"] and "(--local)" in out.getvalue()
+
+    made.clear()
+    monkeypatch.delenv("QISKIT_IBM_INSTANCE")
+    _cli._connect(False, out)
+    assert made == ["saved"] and "credentials from the saved account" in out.getvalue()
+
+    made.clear()
+    monkeypatch.setattr(_cli.RuntimeClient, "from_saved_account", factory("saved", fails=True))
+    _cli._connect(False, out)
+    assert made == ["saved", "local"]
+    assert "no $QISKIT_IBM_TOKEN/$QISKIT_IBM_INSTANCE and no saved account" in out.getvalue()
+
+
+def test_status_line_rewrites_itself_on_a_terminal() -> None:
+    from qiskit_runtime_rest import JobStatus
+    from qiskit_runtime_rest._cli import _StatusLine
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    job = type("FakeJob", (), {"id": "job-1"})()
+    for out, expected in (
+        (Terminal(), "\r  sampler job job-1: Queued\r  sampler job job-1: Queued -> Running\n"),
+        (io.StringIO(), "  sampler job job-1: Queued\n  sampler job job-1: Queued -> Running\n"),
+    ):
+        line = _StatusLine(out, "sampler")
+        line(job, JobStatus.QUEUED)  # type: ignore[arg-type]
+        line(job, JobStatus.RUNNING)  # type: ignore[arg-type]
+        line.done()
+        assert out.getvalue() == expected
+
+
+def test_qrt_rejects_unknown_arguments_and_a_missing_emulator(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["demo", "--colour", "blue"])
+    assert exited.value.code == 2
+    assert "unrecognized arguments: --colour blue" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "qiskit_runtime_emulator.__main__", None)
+    assert main(["emulator", "--port", "0"]) == 2
+    assert "pip install 'qiskit-runtime-rest[local]'" in capsys.readouterr().err

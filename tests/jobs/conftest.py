@@ -136,13 +136,15 @@ def rt(api: MockApi, clock: FakeClock) -> Iterator[RuntimeClient]:
 
 
 @pytest.fixture
-def make_async_rt(api: MockApi, clock: FakeClock) -> Callable[[], AsyncRuntimeClient]:
-    def make() -> AsyncRuntimeClient:
+def make_async_rt(api: MockApi, clock: FakeClock) -> Callable[..., AsyncRuntimeClient]:
+    """``make()`` is a client on ``api``; ``make(handler)`` puts ``handler`` in front of it."""
+
+    def make(handler: Callable[..., Any] = api.handler) -> AsyncRuntimeClient:
         return AsyncRuntimeClient(
             bearer_token="t",
             crn=VALID_CRN,
             base_url=BASE_URL,
-            http_client=httpx.AsyncClient(transport=httpx.MockTransport(api.handler)),
+            http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
             _clock=clock,
             _sleep=clock.asleep,
         )

@@ -13,11 +13,11 @@ from qiskit_runtime_rest._exceptions import JobCancelledError, JobTimeoutError
 from qiskit_runtime_rest._jobs import AsyncJob
 from qiskit_runtime_rest._status import JobStatus
 
-from .conftest import BASE_URL, VALID_CRN, FakeClock, MockApi, job_body
+from .conftest import FakeClock, MockApi, job_body
 
 QASM = 'OPENQASM 3.0; include "stdgates.inc"; bit[2] c; x $0; c[0] = measure $0; c[1] = measure $1;'
 SESSION = "crw9kjy7jqmg008zp7mg"
-MakeClient = Callable[[], AsyncRuntimeClient]
+MakeClient = Callable[..., AsyncRuntimeClient]
 
 
 def run(coro: Any) -> Any:
@@ -119,7 +119,9 @@ def test_async_list_pages(make_async_rt: MakeClient, api: MockApi) -> None:
     assert [r.url.params["offset"] for r in api.requests] == ["0", "200"]
 
 
-def test_async_wait_all_polls_concurrently(api: MockApi, clock: FakeClock) -> None:
+def test_async_wait_all_polls_concurrently(
+    make_async_rt: MakeClient, api: MockApi, clock: FakeClock
+) -> None:
     for name in ("x", "y", "z"):
         api.on("GET", f"/v1/jobs/{name}", job_body(name, "Running"), job_body(name, "Completed"))
     in_flight = 0
@@ -135,14 +137,7 @@ def test_async_wait_all_polls_concurrently(api: MockApi, clock: FakeClock) -> No
         return api.handler(request)
 
     async def main() -> list[Any]:
-        async with AsyncRuntimeClient(
-            bearer_token="t",
-            crn=VALID_CRN,
-            base_url=BASE_URL,
-            http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
-            _clock=clock,
-            _sleep=clock.asleep,
-        ) as art:
+        async with make_async_rt(handler) as art:
             jobs = [AsyncJob(art, name) for name in ("x", "y", "z")]
             return list(await art.jobs.wait_all(jobs, timeout=60))
 

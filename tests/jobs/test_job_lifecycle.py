@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+from qiskit_runtime_rest import RuntimeClient
 from qiskit_runtime_rest._constants import MAX_POLL_INTERVAL
 from qiskit_runtime_rest._exceptions import (
     ConflictError,
@@ -28,7 +29,7 @@ SAMPLER_BODY = {
 }
 
 
-def job(rt: Any) -> Job[Any]:
+def job(rt: RuntimeClient) -> Job[Any]:
     return Job(rt, "d6147vio8gvs73f0h130", program_id="sampler")
 
 
@@ -51,14 +52,14 @@ def test_status_parsing_covers_both_fields_and_camel_case() -> None:
     assert parse_job_state({"status": "COMPLETED"}).status is JobStatus.COMPLETED
 
 
-def test_status_sends_exclude_params(rt: Any, api: MockApi) -> None:
+def test_status_sends_exclude_params(rt: RuntimeClient, api: MockApi) -> None:
     api.on("GET", JOB, job_body("d6147vio8gvs73f0h130", "Running"))
     handle = job(rt)
     assert handle.status() is JobStatus.RUNNING
     assert status_polls(api)[0].url.params["exclude_params"] == "true"
 
 
-def test_final_status_is_not_fetched_again(rt: Any, api: MockApi) -> None:
+def test_final_status_is_not_fetched_again(rt: RuntimeClient, api: MockApi) -> None:
     api.on("GET", JOB, job_body("d6147vio8gvs73f0h130", "Completed"))
     handle = job(rt)
     assert handle.status() is JobStatus.COMPLETED
@@ -66,7 +67,7 @@ def test_final_status_is_not_fetched_again(rt: Any, api: MockApi) -> None:
     assert len(status_polls(api)) == 1
 
 
-def test_unknown_status_is_exposed_as_unknown(rt: Any, api: MockApi) -> None:
+def test_unknown_status_is_exposed_as_unknown(rt: RuntimeClient, api: MockApi) -> None:
     api.on("GET", JOB, job_body("d6147vio8gvs73f0h130", "Hibernating"))
     assert job(rt).status() is JobStatus.UNKNOWN
 
@@ -74,7 +75,9 @@ def test_unknown_status_is_exposed_as_unknown(rt: Any, api: MockApi) -> None:
 # --- wait ------------------------------------------------------------------------------------
 
 
-def test_wait_polls_with_backoff_until_completed(rt: Any, api: MockApi, clock: FakeClock) -> None:
+def test_wait_polls_with_backoff_until_completed(
+    rt: RuntimeClient, api: MockApi, clock: FakeClock
+) -> None:
     api.on(
         "GET",
         JOB,
@@ -104,7 +107,7 @@ def test_backoff_grows_to_a_cap() -> None:
 
 
 def test_wait_timeout_is_honoured_and_leaves_the_job_alone(
-    rt: Any, api: MockApi, clock: FakeClock
+    rt: RuntimeClient, api: MockApi, clock: FakeClock
 ) -> None:
     api.on("GET", JOB, job_body("d6147vio8gvs73f0h130", "Running"))
     with pytest.raises(JobTimeoutError, match="did not finish within 30 s") as info:
@@ -116,7 +119,7 @@ def test_wait_timeout_is_honoured_and_leaves_the_job_alone(
     assert api.calls("POST") == [] and api.calls("DELETE") == []  # never cancelled
 
 
-def test_zero_timeout_polls_once(rt: Any, api: MockApi, clock: FakeClock) -> None:
+def test_zero_timeout_polls_once(rt: RuntimeClient, api: MockApi, clock: FakeClock) -> None:
     api.on("GET", JOB, job_body("d6147vio8gvs73f0h130", "Queued"))
     with pytest.raises(JobTimeoutError):
         job(rt).wait(timeout=0)
@@ -124,7 +127,7 @@ def test_zero_timeout_polls_once(rt: Any, api: MockApi, clock: FakeClock) -> Non
     assert clock.sleeps == []
 
 
-def test_wait_timeout_bounds_the_poll_request(rt: Any, api: MockApi) -> None:
+def test_wait_timeout_bounds_the_poll_request(rt: RuntimeClient, api: MockApi) -> None:
     seen_timeouts: list[Any] = []
 
     def capture(request: httpx.Request) -> dict[str, Any]:
@@ -136,7 +139,7 @@ def test_wait_timeout_bounds_the_poll_request(rt: Any, api: MockApi) -> None:
     assert seen_timeouts[0]["read"] == pytest.approx(5)
 
 
-def test_unknown_states_are_not_terminal(rt: Any, api: MockApi) -> None:
+def test_unknown_states_are_not_terminal(rt: RuntimeClient, api: MockApi) -> None:
     api.on(
         "GET",
         JOB,
@@ -148,13 +151,13 @@ def test_unknown_states_are_not_terminal(rt: Any, api: MockApi) -> None:
     assert seen == [JobStatus.UNKNOWN, JobStatus.COMPLETED]
 
 
-def test_unknown_states_still_time_out(rt: Any, api: MockApi) -> None:
+def test_unknown_states_still_time_out(rt: RuntimeClient, api: MockApi) -> None:
     api.on("GET", JOB, job_body("d6147vio8gvs73f0h130", "Validating"))
     with pytest.raises(JobTimeoutError, match="last status Unknown"):
         job(rt).wait(timeout=12)
 
 
-def test_failed_job_raises_with_reason_code_and_solution(rt: Any, api: MockApi) -> None:
+def test_failed_job_raises_with_reason_code_and_solution(rt: RuntimeClient, api: MockApi) -> None:
     api.on(
         "GET",
         JOB,
@@ -176,13 +179,13 @@ def test_failed_job_raises_with_reason_code_and_solution(rt: Any, api: MockApi) 
     assert "reason code 1003" in str(error) and "solution: Transpile" in str(error)
 
 
-def test_cancelled_job_raises(rt: Any, api: MockApi) -> None:
+def test_cancelled_job_raises(rt: RuntimeClient, api: MockApi) -> None:
     api.on("GET", JOB, job_body("d6147vio8gvs73f0h130", "Cancelled"))
     with pytest.raises(JobCancelledError, match="was cancelled"):
         job(rt).wait()
 
 
-def test_reason_code_1305_means_it_ran_too_long(rt: Any, api: MockApi) -> None:
+def test_reason_code_1305_means_it_ran_too_long(rt: RuntimeClient, api: MockApi) -> None:
     api.on(
         "GET",
         JOB,
@@ -199,7 +202,9 @@ def test_reason_code_1305_means_it_ran_too_long(rt: Any, api: MockApi) -> None:
     assert info.value.reason_code == 1305
 
 
-def test_transient_poll_errors_do_not_end_the_wait(rt: Any, api: MockApi, clock: FakeClock) -> None:
+def test_transient_poll_errors_do_not_end_the_wait(
+    rt: RuntimeClient, api: MockApi, clock: FakeClock
+) -> None:
     # Four 503s exhaust the transport's retries once; the waiter keeps going.
     api.on(
         "GET",
@@ -214,7 +219,7 @@ def test_transient_poll_errors_do_not_end_the_wait(rt: Any, api: MockApi, clock:
     assert len(status_polls(api)) == 5
 
 
-def test_permanent_errors_end_the_wait(rt: Any, api: MockApi) -> None:
+def test_permanent_errors_end_the_wait(rt: RuntimeClient, api: MockApi) -> None:
     api.on("GET", JOB, httpx.Response(404, json={"errors": [{"code": "1", "message": "no"}]}))
     with pytest.raises(NotFoundError):
         job(rt).wait(timeout=60)
@@ -223,7 +228,7 @@ def test_permanent_errors_end_the_wait(rt: Any, api: MockApi) -> None:
 # --- results ---------------------------------------------------------------------------------
 
 
-def test_result_waits_then_retries_a_204(rt: Any, api: MockApi, clock: FakeClock) -> None:
+def test_result_waits_then_retries_a_204(rt: RuntimeClient, api: MockApi, clock: FakeClock) -> None:
     api.on(
         "GET",
         JOB,
@@ -242,7 +247,7 @@ def test_result_waits_then_retries_a_204(rt: Any, api: MockApi, clock: FakeClock
 
 
 def test_result_timeout_covers_a_204_that_never_ends(
-    rt: Any, api: MockApi, clock: FakeClock
+    rt: RuntimeClient, api: MockApi, clock: FakeClock
 ) -> None:
     api.on("GET", JOB, job_body("d6147vio8gvs73f0h130", "Completed"))
     api.on("GET", JOB + "/results", 204)
@@ -251,14 +256,14 @@ def test_result_timeout_covers_a_204_that_never_ends(
     assert clock.now == pytest.approx(20)
 
 
-def test_result_of_a_failed_job_raises(rt: Any, api: MockApi) -> None:
+def test_result_of_a_failed_job_raises(rt: RuntimeClient, api: MockApi) -> None:
     api.on("GET", JOB, job_body("d6147vio8gvs73f0h130", "Failed", reason="boom"))
     with pytest.raises(JobFailedError, match="boom"):
         job(rt).result()
     assert api.calls("GET", JOB + "/results") == []
 
 
-def test_result_learns_register_widths_from_the_job_params(rt: Any, api: MockApi) -> None:
+def test_result_learns_register_widths_from_the_job_params(rt: RuntimeClient, api: MockApi) -> None:
     # A handle from rt.jobs.get() did not submit the circuit: its params tell the width, and are
     # fetched only because the results body has no num_bits.
     def job_details(request: httpx.Request) -> dict[str, Any]:
@@ -273,7 +278,7 @@ def test_result_learns_register_widths_from_the_job_params(rt: Any, api: MockApi
     assert "exclude_params" not in api.requests[-1].url.params
 
 
-def test_private_jobs_are_not_asked_for_params(rt: Any, api: MockApi) -> None:
+def test_private_jobs_are_not_asked_for_params(rt: RuntimeClient, api: MockApi) -> None:
     api.on("GET", JOB, job_body("d6147vio8gvs73f0h130", "Completed", private=True))
     api.on("GET", JOB + "/results", {"results": [{"data": {"meas": {"samples": ["0x1"]}}}]})
     handle = rt.jobs.get("d6147vio8gvs73f0h130")
@@ -284,7 +289,7 @@ def test_private_jobs_are_not_asked_for_params(rt: Any, api: MockApi) -> None:
 # --- other operations ------------------------------------------------------------------------
 
 
-def test_cancel_and_already_final(rt: Any, api: MockApi) -> None:
+def test_cancel_and_already_final(rt: RuntimeClient, api: MockApi) -> None:
     api.on(
         "POST",
         JOB + "/cancel",
@@ -301,7 +306,7 @@ def test_cancel_and_already_final(rt: Any, api: MockApi) -> None:
     assert info.value.status_code == 409 and info.value.trace == "abc"
 
 
-def test_delete_logs_metrics_tags(rt: Any, api: MockApi) -> None:
+def test_delete_logs_metrics_tags(rt: RuntimeClient, api: MockApi) -> None:
     api.on("DELETE", JOB, 204)
     api.on("GET", JOB + "/logs", httpx.Response(200, text="line 1\nline 2\n"))
     api.on("GET", JOB + "/metrics", {"timestamps": {"created": "2026-02-03T10:00:00Z"}})
@@ -316,7 +321,7 @@ def test_delete_logs_metrics_tags(rt: Any, api: MockApi) -> None:
     assert handle.tags == ["exp-1", "exp-2"]
 
 
-def test_reason_fields_after_refresh(rt: Any, api: MockApi) -> None:
+def test_reason_fields_after_refresh(rt: RuntimeClient, api: MockApi) -> None:
     api.on(
         "GET",
         JOB,

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from qiskit_runtime_rest import RuntimeClient
 from qiskit_runtime_rest._exceptions import JobTimeoutError
 from qiskit_runtime_rest._jobs import Job
 from qiskit_runtime_rest._status import JobStatus
@@ -27,7 +28,7 @@ def paged(total: int) -> Any:
     return page
 
 
-def test_list_iterates_every_page(rt: Any, api: MockApi) -> None:
+def test_list_iterates_every_page(rt: RuntimeClient, api: MockApi) -> None:
     api.on("GET", "/v1/jobs", paged(450))
     jobs = list(
         rt.jobs.list(
@@ -51,13 +52,24 @@ def test_list_iterates_every_page(rt: Any, api: MockApi) -> None:
     assert jobs[0].last_status is JobStatus.COMPLETED
 
 
-def test_list_limit_stops_early(rt: Any, api: MockApi) -> None:
+def test_list_sends_naive_datetimes_as_utc_like_every_other_listing(
+    rt: RuntimeClient, api: MockApi
+) -> None:
+    api.on("GET", "/v1/jobs", {"jobs": [], "count": 0})
+    list(rt.jobs.list(created_before=datetime(2026, 1, 2, 3, 4, 5), created_after="2026-01-01"))
+    params = api.requests[0].url.params
+    assert params["created_before"] == "2026-01-02T03:04:05Z"
+    assert params["created_after"] == "2026-01-01"  # strings pass through
+    assert "backend" not in params and "tags" not in params  # unset filters are not sent
+
+
+def test_list_limit_stops_early(rt: RuntimeClient, api: MockApi) -> None:
     api.on("GET", "/v1/jobs", paged(1000))
     assert len(list(rt.jobs.list(limit=250))) == 250
     assert len(api.requests) == 2
 
 
-def test_list_is_lazy_and_handles_an_exact_page(rt: Any, api: MockApi) -> None:
+def test_list_is_lazy_and_handles_an_exact_page(rt: RuntimeClient, api: MockApi) -> None:
     api.on("GET", "/v1/jobs", paged(200))
     iterator = rt.jobs.list()
     assert api.requests == []
@@ -65,7 +77,7 @@ def test_list_is_lazy_and_handles_an_exact_page(rt: Any, api: MockApi) -> None:
     assert len(api.requests) == 1  # `count` says there is nothing after the first page
 
 
-def test_list_without_count_stops_on_an_empty_page(rt: Any, api: MockApi) -> None:
+def test_list_without_count_stops_on_an_empty_page(rt: RuntimeClient, api: MockApi) -> None:
     api.on(
         "GET", "/v1/jobs", {"jobs": [job_body(f"j{i}", "Queued") for i in range(200)]}, {"jobs": []}
     )
@@ -95,11 +107,13 @@ def test_plan_groups_by_session_then_shared_tag() -> None:
     assert singles == ["e", "f"]
 
 
-def session_jobs(rt: Any, n: int) -> list[Job[Any]]:
+def session_jobs(rt: RuntimeClient, n: int) -> list[Job[Any]]:
     return [Job(rt, f"j{i}", session_id="s1") for i in range(n)]
 
 
-def test_wait_all_uses_one_listing_per_round(rt: Any, api: MockApi, clock: FakeClock) -> None:
+def test_wait_all_uses_one_listing_per_round(
+    rt: RuntimeClient, api: MockApi, clock: FakeClock
+) -> None:
     rounds = [
         ["Queued", "Queued", "Running", "Queued", "Queued"],
         ["Running", "Completed", "Running", "Running", "Queued"],
@@ -133,7 +147,7 @@ def test_wait_all_uses_one_listing_per_round(rt: Any, api: MockApi, clock: FakeC
     assert len(clock.sleeps) == 2
 
 
-def test_wait_all_polls_singly_what_a_listing_missed(rt: Any, api: MockApi) -> None:
+def test_wait_all_polls_singly_what_a_listing_missed(rt: RuntimeClient, api: MockApi) -> None:
     api.on("GET", "/v1/jobs", {"jobs": [job_body("j0", "Completed", session_id="s1")], "count": 1})
     api.on("GET", "/v1/jobs/j1", job_body("j1", "Completed"))
     api.on("GET", "/v1/jobs/lonely", job_body("lonely", "Completed"))
@@ -145,7 +159,7 @@ def test_wait_all_polls_singly_what_a_listing_missed(rt: Any, api: MockApi) -> N
 
 
 def test_wait_all_times_out_naming_the_pending_jobs(
-    rt: Any, api: MockApi, clock: FakeClock
+    rt: RuntimeClient, api: MockApi, clock: FakeClock
 ) -> None:
     api.on(
         "GET",
@@ -165,13 +179,13 @@ def test_wait_all_times_out_naming_the_pending_jobs(
     assert clock.now == pytest.approx(25)
 
 
-def test_wait_all_on_final_jobs_sends_nothing(rt: Any, api: MockApi) -> None:
+def test_wait_all_on_final_jobs_sends_nothing(rt: RuntimeClient, api: MockApi) -> None:
     job = Job(rt, "done", details=job_body("done", "Completed"))
     assert rt.jobs.wait_all([job]) == [job]
     assert api.requests == []
 
 
-def test_wait_all_lists_by_a_shared_tag(rt: Any, api: MockApi) -> None:
+def test_wait_all_lists_by_a_shared_tag(rt: RuntimeClient, api: MockApi) -> None:
     api.on(
         "GET",
         "/v1/jobs",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import pytest
+from qiskit_runtime_rest import RuntimeClient
 from qiskit_runtime_rest._exceptions import InvalidInputError, ServerError
 
 from .conftest import MockApi
@@ -29,7 +29,7 @@ def session_api(api: MockApi) -> MockApi:
 
 
 def test_session_block_submits_into_the_session_and_closes_gracefully(
-    rt: Any, session_api: MockApi
+    rt: RuntimeClient, session_api: MockApi
 ) -> None:
     with rt.session("ibm_pittsburgh", max_ttl=3600) as s:
         assert s.id == SESSION and s.mode == "dedicated"
@@ -50,7 +50,7 @@ def test_session_block_submits_into_the_session_and_closes_gracefully(
     assert session_api.body(patch) == {"accepting_jobs": False}
 
 
-def test_batch_uses_batch_mode(rt: Any, session_api: MockApi) -> None:
+def test_batch_uses_batch_mode(rt: RuntimeClient, session_api: MockApi) -> None:
     with rt.batch("ibm_pittsburgh") as b:
         assert b.mode == "batch"
     assert session_api.body(session_api.calls("POST", "/v1/sessions")[0]) == {
@@ -61,20 +61,22 @@ def test_batch_uses_batch_mode(rt: Any, session_api: MockApi) -> None:
 
 
 def test_an_exception_in_the_block_still_closes_and_propagates(
-    rt: Any, session_api: MockApi
+    rt: RuntimeClient, session_api: MockApi
 ) -> None:
     with pytest.raises(ZeroDivisionError), rt.session("ibm_pittsburgh"):
         _ = 1 / 0
     assert len(patches(session_api)) == 1
 
 
-def test_keyboard_interrupt_still_closes(rt: Any, session_api: MockApi) -> None:
+def test_keyboard_interrupt_still_closes(rt: RuntimeClient, session_api: MockApi) -> None:
     with pytest.raises(KeyboardInterrupt), rt.session("ibm_pittsburgh"):
         raise KeyboardInterrupt
     assert len(patches(session_api)) == 1
 
 
-def test_a_failing_close_never_hides_the_original_exception(rt: Any, api: MockApi) -> None:
+def test_a_failing_close_never_hides_the_original_exception(
+    rt: RuntimeClient, api: MockApi
+) -> None:
     api.on("POST", "/v1/sessions", {"id": SESSION})
     api.on("PATCH", f"/v1/sessions/{SESSION}", httpx.Response(500, text="down"))
     with pytest.raises(KeyError) as info, rt.session("ibm_pittsburgh"):
@@ -82,14 +84,14 @@ def test_a_failing_close_never_hides_the_original_exception(rt: Any, api: MockAp
     assert any(f"closing session {SESSION}" in note for note in info.value.__notes__)
 
 
-def test_a_failing_close_after_a_clean_block_is_raised(rt: Any, api: MockApi) -> None:
+def test_a_failing_close_after_a_clean_block_is_raised(rt: RuntimeClient, api: MockApi) -> None:
     api.on("POST", "/v1/sessions", {"id": SESSION})
     api.on("PATCH", f"/v1/sessions/{SESSION}", httpx.Response(500, text="down"))
     with pytest.raises(ServerError), rt.session("ibm_pittsburgh"):
         pass
 
 
-def test_an_already_closed_session_exits_quietly(rt: Any, api: MockApi) -> None:
+def test_an_already_closed_session_exits_quietly(rt: RuntimeClient, api: MockApi) -> None:
     api.on("POST", "/v1/sessions", {"id": SESSION})
     api.on(
         "PATCH",
@@ -100,14 +102,16 @@ def test_an_already_closed_session_exits_quietly(rt: Any, api: MockApi) -> None:
         pass
 
 
-def test_cancel_deletes_and_skips_the_graceful_close(rt: Any, session_api: MockApi) -> None:
+def test_cancel_deletes_and_skips_the_graceful_close(
+    rt: RuntimeClient, session_api: MockApi
+) -> None:
     with rt.session("ibm_pittsburgh") as s:
         s.cancel()
     assert len(session_api.calls("DELETE", f"/v1/sessions/{SESSION}/close")) == 1
     assert patches(session_api) == []
 
 
-def test_explicit_close_is_not_repeated_on_exit(rt: Any, session_api: MockApi) -> None:
+def test_explicit_close_is_not_repeated_on_exit(rt: RuntimeClient, session_api: MockApi) -> None:
     with rt.session("ibm_pittsburgh") as s:
         s.close()
     assert len(patches(session_api)) == 1
@@ -131,7 +135,7 @@ DETAILS = {
 }
 
 
-def test_details(rt: Any, session_api: MockApi) -> None:
+def test_details(rt: RuntimeClient, session_api: MockApi) -> None:
     session_api.on("GET", f"/v1/sessions/{SESSION}", DETAILS)
     with rt.session("ibm_pittsburgh") as s:
         details = s.details()
@@ -145,7 +149,15 @@ def test_details(rt: Any, session_api: MockApi) -> None:
     assert details.timestamps == [("open", datetime(2026, 2, 3, 10, 0, tzinfo=UTC))]
 
 
-def test_get_reattaches(rt: Any, api: MockApi) -> None:
+def test_details_reads_numbers_sent_as_strings(rt: RuntimeClient, api: MockApi) -> None:
+    body = {**DETAILS, "max_ttl": "28800", "active_ttl": 12.0, "elapsed_time": 7}
+    api.on("GET", f"/v1/sessions/{SESSION}", body)
+    details = rt.sessions.get(SESSION).details()
+    assert details.max_ttl == 28800 and details.active_ttl == 12
+    assert details.elapsed_time == 7.0 and details.raw == body
+
+
+def test_get_reattaches(rt: RuntimeClient, api: MockApi) -> None:
     api.on("GET", f"/v1/sessions/{SESSION}", DETAILS)
     api.on("POST", "/v1/jobs", {"id": "j2", "backend": "ibm_pittsburgh", "session_id": SESSION})
     s = rt.sessions.get(SESSION)
@@ -154,7 +166,7 @@ def test_get_reattaches(rt: Any, api: MockApi) -> None:
     assert api.body(api.calls("POST", "/v1/jobs")[0])["session_id"] == SESSION
 
 
-def test_reattaching_an_open_session_needs_a_backend(rt: Any, api: MockApi) -> None:
+def test_reattaching_an_open_session_needs_a_backend(rt: RuntimeClient, api: MockApi) -> None:
     api.on("GET", f"/v1/sessions/{SESSION}", {**DETAILS, "state": "open", "backend_name": None})
     s = rt.sessions.get(SESSION)
     with pytest.raises(InvalidInputError, match="backend"):
@@ -162,7 +174,7 @@ def test_reattaching_an_open_session_needs_a_backend(rt: Any, api: MockApi) -> N
     assert rt.sessions.get(SESSION, backend="ibm_pittsburgh").backend == "ibm_pittsburgh"
 
 
-def test_bad_session_arguments(rt: Any, api: MockApi) -> None:
+def test_bad_session_arguments(rt: RuntimeClient, api: MockApi) -> None:
     with pytest.raises(InvalidInputError, match="mode"):
         rt.sessions.open("ibm_pittsburgh", mode="exclusive")
     with pytest.raises(InvalidInputError, match="max_ttl"):

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from qiskit_runtime_rest import JobSubmissionUnknownError
+from qiskit_runtime_rest import JobSubmissionUnknownError, RuntimeClient
 from qiskit_runtime_rest._constants import IDEMPOTENCY_LOOKUP_SETTLE, IDEMPOTENCY_TAG_PREFIX
 from qiskit_runtime_rest._exceptions import (
     ApiConnectionError,
@@ -28,7 +28,7 @@ def sent_tag(api: MockApi, index: int = 0) -> str:
     return str(tag)
 
 
-def test_sampler_envelope(rt: Any, api: MockApi) -> None:
+def test_sampler_envelope(rt: RuntimeClient, api: MockApi) -> None:
     api.on("POST", "/v1/jobs", CREATED)
     job = rt.jobs.run_sampler(
         "ibm_pittsburgh",
@@ -66,7 +66,7 @@ def test_sampler_envelope(rt: Any, api: MockApi) -> None:
     assert request.headers["service-crn"].startswith("crn:v1:")
 
 
-def test_estimator_envelope_and_support_qiskit(rt: Any, api: MockApi) -> None:
+def test_estimator_envelope_and_support_qiskit(rt: RuntimeClient, api: MockApi) -> None:
     api.on("POST", "/v1/jobs", CREATED)
     rt.jobs.run_estimator(
         "ibm_pittsburgh",
@@ -88,7 +88,7 @@ def test_estimator_envelope_and_support_qiskit(rt: Any, api: MockApi) -> None:
     assert "tags" not in body  # idempotency=False adds no tag
 
 
-def test_create_any_program(rt: Any, api: MockApi) -> None:
+def test_create_any_program(rt: RuntimeClient, api: MockApi) -> None:
     api.on("POST", "/v1/jobs", CREATED)
     params = {"circuits": [QASM], "options": {"max_layers_to_learn": 4}}
     job = rt.jobs.create("noise-learner", "ibm_pittsburgh", params, log_level="debug")
@@ -99,7 +99,7 @@ def test_create_any_program(rt: Any, api: MockApi) -> None:
     assert job.program_id == "noise-learner"
 
 
-def test_idempotency_tag_counts_against_the_limit(rt: Any, api: MockApi) -> None:
+def test_idempotency_tag_counts_against_the_limit(rt: RuntimeClient, api: MockApi) -> None:
     with pytest.raises(InvalidInputError, match="idempotency"):
         rt.jobs.run_sampler("ibm_pittsburgh", [QASM], tags=[f"t{i}" for i in range(8)])
     api.on("POST", "/v1/jobs", CREATED)
@@ -109,7 +109,7 @@ def test_idempotency_tag_counts_against_the_limit(rt: Any, api: MockApi) -> None
     assert len(api.body(api.calls("POST")[0])["tags"]) == 8
 
 
-def test_read_timeout_then_lookup_finds_the_job(rt: Any, api: MockApi) -> None:
+def test_read_timeout_then_lookup_finds_the_job(rt: RuntimeClient, api: MockApi) -> None:
     api.on("POST", "/v1/jobs", httpx.ReadTimeout("read timed out"))
 
     def listing(request: httpx.Request) -> dict[str, Any]:
@@ -127,7 +127,7 @@ def test_read_timeout_then_lookup_finds_the_job(rt: Any, api: MockApi) -> None:
 
 
 def test_server_error_and_no_job_found_resubmits_once_with_the_same_tag(
-    rt: Any, api: MockApi, clock: FakeClock
+    rt: RuntimeClient, api: MockApi, clock: FakeClock
 ) -> None:
     api.on("POST", "/v1/jobs", httpx.Response(502, text="Bad Gateway"), CREATED)
     api.on("GET", "/v1/jobs", {"jobs": [], "count": 0, "offset": 0, "limit": 200})
@@ -140,7 +140,7 @@ def test_server_error_and_no_job_found_resubmits_once_with_the_same_tag(
     assert IDEMPOTENCY_LOOKUP_SETTLE in clock.sleeps
 
 
-def test_listing_rows_without_the_tag_do_not_count(rt: Any, api: MockApi) -> None:
+def test_listing_rows_without_the_tag_do_not_count(rt: RuntimeClient, api: MockApi) -> None:
     # A server that ignored the filter must not make us adopt someone else's job.
     api.on("POST", "/v1/jobs", httpx.RemoteProtocolError("dropped"), CREATED)
     api.on("GET", "/v1/jobs", {"jobs": [job_body("other", "Queued", tags=["x"])], "count": 1})
@@ -149,7 +149,9 @@ def test_listing_rows_without_the_tag_do_not_count(rt: Any, api: MockApi) -> Non
     assert len(api.calls("POST", "/v1/jobs")) == 2
 
 
-def test_two_ambiguous_failures_give_up_with_the_original_error(rt: Any, api: MockApi) -> None:
+def test_two_ambiguous_failures_give_up_with_the_original_error(
+    rt: RuntimeClient, api: MockApi
+) -> None:
     api.on("POST", "/v1/jobs", httpx.Response(500, json={"errors": [{"message": "oops"}]}))
     api.on("GET", "/v1/jobs", {"jobs": [], "count": 0})
     with pytest.raises(ServerError, match="oops"):
@@ -157,7 +159,9 @@ def test_two_ambiguous_failures_give_up_with_the_original_error(rt: Any, api: Mo
     assert len(api.calls("POST", "/v1/jobs")) == 2
 
 
-def test_failed_lookup_reports_an_unknown_outcome_naming_the_tag(rt: Any, api: MockApi) -> None:
+def test_failed_lookup_reports_an_unknown_outcome_naming_the_tag(
+    rt: RuntimeClient, api: MockApi
+) -> None:
     api.on("POST", "/v1/jobs", httpx.ReadTimeout("read timed out"))
     api.on("GET", "/v1/jobs", httpx.ConnectError("no route to host"))
     with pytest.raises(JobSubmissionUnknownError) as info:
@@ -169,7 +173,7 @@ def test_failed_lookup_reports_an_unknown_outcome_naming_the_tag(rt: Any, api: M
     assert len(api.calls("POST", "/v1/jobs")) == 1
 
 
-def test_connect_errors_never_left_so_no_lookup(rt: Any, api: MockApi) -> None:
+def test_connect_errors_never_left_so_no_lookup(rt: RuntimeClient, api: MockApi) -> None:
     # The transport retries connect errors for POST (nothing was sent) and then gives up.
     api.on("POST", "/v1/jobs", httpx.ConnectError("refused"))
     with pytest.raises(ApiConnectionError):
@@ -177,7 +181,7 @@ def test_connect_errors_never_left_so_no_lookup(rt: Any, api: MockApi) -> None:
     assert api.calls("GET", "/v1/jobs") == []
 
 
-def test_client_errors_are_not_ambiguous(rt: Any, api: MockApi) -> None:
+def test_client_errors_are_not_ambiguous(rt: RuntimeClient, api: MockApi) -> None:
     api.on(
         "POST",
         "/v1/jobs",
@@ -191,7 +195,9 @@ def test_client_errors_are_not_ambiguous(rt: Any, api: MockApi) -> None:
     assert len(api.calls("POST")) == 1 and api.calls("GET") == []
 
 
-def test_without_idempotency_an_ambiguous_failure_is_raised_as_is(rt: Any, api: MockApi) -> None:
+def test_without_idempotency_an_ambiguous_failure_is_raised_as_is(
+    rt: RuntimeClient, api: MockApi
+) -> None:
     api.on("POST", "/v1/jobs", httpx.ReadTimeout("read timed out"))
     with pytest.raises(ApiTimeoutError):
         rt.jobs.run_sampler("ibm_pittsburgh", [QASM], idempotency=False)

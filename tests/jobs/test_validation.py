@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from qiskit_runtime_rest import RuntimeClient
 from qiskit_runtime_rest._exceptions import InvalidInputError
 from qiskit_runtime_rest._pubs import (
     build_envelope,
@@ -264,7 +265,7 @@ def test_register_widths_from_qasm() -> None:
 # --- nothing is sent when validation fails -----------------------------------------------------
 
 
-def test_invalid_submission_sends_no_request(rt: Any, api: MockApi) -> None:
+def test_invalid_submission_sends_no_request(rt: RuntimeClient, api: MockApi) -> None:
     with pytest.raises(InvalidInputError):
         rt.jobs.run_sampler("ibm_pittsburgh", [(QASM, None, 0)])
     with pytest.raises(InvalidInputError):
@@ -281,7 +282,7 @@ def test_session_id_and_params_shape() -> None:
     rejects("program_id", build_envelope, "", "b", {})
 
 
-def test_create_needs_a_params_mapping(rt: Any, api: MockApi) -> None:
+def test_create_needs_a_params_mapping(rt: RuntimeClient, api: MockApi) -> None:
     with pytest.raises(InvalidInputError, match="params must be a mapping"):
         rt.jobs.create("sampler", "ibm_pittsburgh", [QASM])
     with pytest.raises(InvalidInputError, match="unknown job option 'cost'"):
@@ -289,7 +290,7 @@ def test_create_needs_a_params_mapping(rt: Any, api: MockApi) -> None:
     assert api.requests == []
 
 
-def test_list_arguments_are_validated(rt: Any, api: MockApi) -> None:
+def test_list_arguments_are_validated(rt: RuntimeClient, api: MockApi) -> None:
     with pytest.raises(InvalidInputError, match="sort"):
         rt.jobs.list(sort="newest")
     with pytest.raises(InvalidInputError, match="at most 8 tags"):
