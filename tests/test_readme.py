@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -46,7 +48,8 @@ def test_readme_example(
     run = compile(code, "README.md", "exec")
     if kind == "emulator":
         pytest.importorskip("qiskit_runtime_emulator._app", reason="needs the [local] extra")
-        with contextlib.redirect_stdout(printed):
+        # Examples may set variables for qiskit-ibm-runtime: keep them out of later tests.
+        with mock.patch.dict(os.environ), contextlib.redirect_stdout(printed):
             exec(run, {"__name__": "__readme__"})
     else:
         import vcr

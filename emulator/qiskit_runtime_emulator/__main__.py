@@ -77,11 +77,14 @@ def build_parser(prog: str = "python -m qiskit_runtime_emulator") -> argparse.Ar
     )
     parser.add_argument("--seed", type=int, help="seed for sampling and estimator noise")
     parser.add_argument("--max-qubits", type=int, default=DEFAULT_MAX_QUBITS)
+    no_faults = Faults()
     faults = parser.add_argument_group("fault injection (REST API only)")
     faults.add_argument("--fault-5xx-rate", type=float, default=0.0, metavar="P")
-    faults.add_argument("--fault-5xx-status", type=int, default=503, metavar="STATUS")
+    faults.add_argument(
+        "--fault-5xx-status", type=int, default=no_faults.error_status, metavar="STATUS"
+    )
     faults.add_argument("--fault-429-rate", type=float, default=0.0, metavar="P")
-    faults.add_argument("--retry-after", type=int, default=1, metavar="SECONDS")
+    faults.add_argument("--retry-after", type=int, default=no_faults.retry_after, metavar="SECONDS")
     faults.add_argument("--latency", type=float, default=0.0, metavar="SECONDS")
     faults.add_argument("--drop-rate", type=float, default=0.0, metavar="P")
     faults.add_argument(

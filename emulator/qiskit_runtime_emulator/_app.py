@@ -122,10 +122,7 @@ def _authenticate(request: Request, service: EmulatorService) -> str:
     credential = credential.strip()
     user: str | None = None
     if scheme.lower() == "bearer":
-        identity = service.issuer.verify(
-            credential, revoke_after=service.faults.revoke_tokens_after
-        )
-        user = identity.user_id if identity else None
+        user = service.issuer.verify(credential, revoke_after=service.faults.revoke_tokens_after)
     elif scheme.lower() == "apikey":
         # IBM's IBMCloudAPIKey scheme, qiskit-ibm-runtime's fallback when IAM is unreachable.
         user = service.issuer.user_for_key(credential)

@@ -16,10 +16,11 @@ import numpy as np
 
 from ._ids import format_time
 
-__all__ = ["Device", "build_devices"]
+__all__ = ["SUPPORTED_INSTRUCTIONS", "Device", "build_devices"]
 
 _BASIS_GATES = ("cz", "id", "rz", "sx", "x")
 _CONTROL_FLOW = ("if_else", "for_loop", "switch_case", "while_loop")
+SUPPORTED_INSTRUCTIONS = (*_BASIS_GATES, "delay", "measure", "reset", *_CONTROL_FLOW)
 _QASM_DEFS = {
     "cz": "gate cz q0, q1 { h q1; cx q0, q1; h q1; }",
     "id": "gate id q { U(0, 0, 0) q; }",
@@ -77,6 +78,7 @@ class Device:
 
     def configuration(self) -> dict[str, Any]:
         single = [[q] for q in range(self.n_qubits)]
+        coupling_map = self.directed_edges()
         gates = []
         for name in _BASIS_GATES:
             gates.append(
@@ -84,7 +86,7 @@ class Device:
                     "name": name,
                     "parameters": ["theta"] if name == "rz" else [],
                     "qasm_def": _QASM_DEFS[name],
-                    "coupling_map": self.directed_edges() if name == "cz" else single,
+                    "coupling_map": coupling_map if name == "cz" else single,
                 }
             )
         return {
@@ -100,17 +102,11 @@ class Device:
             "memory": True,
             "max_shots": 100000,
             "max_experiments": 300,
-            "coupling_map": self.directed_edges(),
+            "coupling_map": coupling_map,
             "coords": [list(c) for c in self.coords],
             "online_date": self.online_date,
             "u_channel_lo": [],
-            "supported_instructions": [
-                *_BASIS_GATES,
-                "delay",
-                "measure",
-                "reset",
-                *_CONTROL_FLOW,
-            ],
+            "supported_instructions": list(SUPPORTED_INSTRUCTIONS),
             "supported_features": ["qasm3"],
             "meas_map": [list(range(self.n_qubits))],
             "rep_delay_range": [0.0, 500.0],

@@ -11,16 +11,18 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import io
 import zlib
 from typing import Any
 
-from ._backends import Device
+from ._backends import SUPPORTED_INSTRUCTIONS, Device
+from ._qiskit_json import decode_params
 
 __all__ = ["CircuitInputError", "check_isa", "drop_idle_qubits", "load_circuit", "measured_qubits"]
 
 # Instructions that leave an untouched qubit in |0>: they do not make a qubit active.
 _PASSIVE = frozenset({"barrier", "delay"})
-_ALWAYS_ALLOWED = frozenset({"measure", "reset", "delay", "barrier"})
+_ALLOWED = frozenset(SUPPORTED_INSTRUCTIONS) | {"barrier"}
 
 
 class CircuitInputError(ValueError):
@@ -33,8 +35,6 @@ def load_circuit(item: Any) -> Any:
     if isinstance(item, QuantumCircuit):
         return item
     if isinstance(item, dict) and item.get("__type__") == "QuantumCircuit":
-        from ._qiskit_json import decode_params
-
         return decode_params(item)
     if not isinstance(item, str):
         raise CircuitInputError(
@@ -68,8 +68,6 @@ def _load_qasm2(text: str) -> Any:
 
 
 def _load_base64_qpy(text: str) -> Any | None:
-    import io
-
     from qiskit import qpy
 
     try:
@@ -150,14 +148,13 @@ def check_isa(circuit: Any, device: Device) -> None:
         raise CircuitInputError(
             f"The circuit has {circuit.num_qubits} qubits but {device.name} has {device.n_qubits}."
         )
-    allowed = set(device.configuration()["supported_instructions"]) | _ALWAYS_ALLOWED
     edges = set(device.edges) | {(b, a) for a, b in device.edges}
     for inst in circuit.data:
-        name = inst.operation.name
-        qubits = tuple(circuit.find_bit(q).index for q in inst.qubits)
         if isinstance(inst.operation, ControlFlowOp):
             continue
-        if name not in allowed:
+        name = inst.operation.name
+        qubits = tuple(circuit.find_bit(q).index for q in inst.qubits)
+        if name not in _ALLOWED:
             raise CircuitInputError(
                 f"The instruction {name} on qubits {qubits} is not supported by the target "
                 f"device {device.name}."

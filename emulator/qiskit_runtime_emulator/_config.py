@@ -65,7 +65,8 @@ class Faults:
 class EmulatorConfig:
     """Everything that makes one emulator instance differ from another."""
 
-    api_keys: tuple[str, ...] = (DEFAULT_API_KEY,)
+    # API keys are secrets even here: a repr ends up in logs and tracebacks.
+    api_keys: tuple[str, ...] = field(default=(DEFAULT_API_KEY,), repr=False)
     crn: str = DEFAULT_CRN
     token_ttl: int = DEFAULT_TOKEN_TTL_SECONDS
     job_delays: JobDelays = field(default_factory=JobDelays)
@@ -94,13 +95,3 @@ class EmulatorConfig:
     @property
     def region(self) -> str:
         return self.crn.split(":")[5]
-
-    def __repr__(self) -> str:
-        # API keys are secrets even here: a repr ends up in logs and tracebacks.
-        return (
-            f"EmulatorConfig(api_keys=<{len(self.api_keys)} hidden>, crn={self.crn!r}, "
-            f"token_ttl={self.token_ttl}, job_delays={self.job_delays!r}, "
-            f"rate_limit={self.rate_limit}, faults={self.faults!r}, "
-            f"readout_noise={self.readout_noise}, strict_isa={self.strict_isa}, seed={self.seed}, "
-            f"max_qubits={self.max_qubits}, state_file={self.state_file!r})"
-        )

@@ -25,11 +25,13 @@ from ._circuits import (
     measured_qubits,
 )
 from ._constants import (
+    DEFAULT_MAX_QUBITS,
     ESTIMATOR_DEFAULT_PRECISION,
     ESTIMATOR_NUM_RANDOMIZATIONS,
     SAMPLER_DEFAULT_SHOTS,
 )
 from ._errors import Code
+from ._ids import format_time
 from ._qiskit_json import UnsupportedEncodingError, decode_params, encode_result
 
 __all__ = ["ExecutionError", "ExecutionSettings", "Outcome", "estimate_usage", "execute"]
@@ -53,7 +55,7 @@ class ExecutionSettings:
     readout_noise: bool = False
     strict_isa: bool = False
     seed: int | None = None
-    max_qubits: int = 20
+    max_qubits: int = DEFAULT_MAX_QUBITS
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,10 @@ def estimate_usage(program_id: str, params: Any) -> float:
     """A rough quantum-seconds estimate from the envelope alone, before anything runs."""
     pubs = params.get("pubs") if isinstance(params, dict) else None
     count = len(pubs) if isinstance(pubs, list) else 1
-    shots = SAMPLER_DEFAULT_SHOTS if program_id == "sampler" else 4096
+    if program_id == "sampler":
+        shots = SAMPLER_DEFAULT_SHOTS
+    else:
+        shots = _estimator_shots(ESTIMATOR_DEFAULT_PRECISION)
     return round(_SECONDS_PER_PUB + count * shots * _SECONDS_PER_SHOT, 3)
 
 
@@ -106,9 +111,12 @@ def execute(program_id: str, params: Any, device: Device, settings: ExecutionSet
     except (CircuitInputError, ValueError, TypeError, IndexError, KeyError) as exc:
         raise ExecutionError(str(exc)) from None
     except Exception as exc:
-        if type(exc).__name__ == "QiskitError":
-            raise ExecutionError(str(exc)) from None
-        raise ExecutionError(str(exc), Code.INTERNAL) from None
+        from qiskit.exceptions import QiskitError  # loaded by now: the job ran qiskit
+
+        # Qiskit rejecting the input (CircuitError and every other subclass) is the caller's
+        # problem (1002); anything else is the emulator's own failure.
+        code = Code.VALIDATION if isinstance(exc, QiskitError) else Code.INTERNAL
+        raise ExecutionError(str(exc), code) from None
     stopped = datetime.now(UTC)
     if decoded.get("support_qiskit") is True:
         try:
@@ -344,8 +352,6 @@ def _estimator_shots(precision: float) -> int:
 
 
 def _plain(program_id: str, run: Any, started: datetime, stopped: datetime) -> dict[str, Any]:
-    from ._ids import format_time
-
     if program_id == "sampler":
         results = []
         slices: dict[str, list[Any]] = {}

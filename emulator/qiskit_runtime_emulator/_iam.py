@@ -14,20 +14,13 @@ import os
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from ._constants import DEFAULT_USER_ID
 
-__all__ = ["APIKEY_GRANT", "Identity", "TokenIssuer"]
+__all__ = ["APIKEY_GRANT", "TokenIssuer"]
 
 APIKEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey"
-
-
-@dataclass(frozen=True)
-class Identity:
-    user_id: str
-    issued_at: float
 
 
 def _b64url(data: bytes) -> str:
@@ -59,9 +52,9 @@ class TokenIssuer:
 
     def issue(self, user_id: str) -> dict[str, Any]:
         """The IAM token response for a user whose key has been checked."""
-        now = int(time.time())
         # Sub-second issue time keeps revoke_all() exact for tokens minted in the same second.
         issued = time.time()
+        now = int(issued)
         payload = {
             "iam_id": user_id,
             "id": user_id,
@@ -95,8 +88,8 @@ class TokenIssuer:
             "scope": "ibm openid",
         }
 
-    def verify(self, token: str, *, revoke_after: float | None = None) -> Identity | None:
-        """The identity of a valid token, or None if it is forged, expired or revoked."""
+    def verify(self, token: str, *, revoke_after: float | None = None) -> str | None:
+        """The user id of a valid token, or None if it is forged, expired or revoked."""
         parts = token.split(".")
         if len(parts) != 3:
             return None
@@ -117,7 +110,7 @@ class TokenIssuer:
                 return None
         if revoke_after is not None and now >= issued + revoke_after:
             return None
-        return Identity(user_id=str(payload["sub"]), issued_at=issued)
+        return str(payload["sub"])
 
     def revoke_all(self) -> None:
         """Invalidate every token issued so far (as if IAM revoked them early)."""

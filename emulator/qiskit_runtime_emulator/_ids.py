@@ -8,7 +8,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
-__all__ = ["format_time", "new_id", "parse_time"]
+__all__ = ["format_epoch", "format_time", "new_id", "parse_time"]
 
 # Real job ids ("d6147q3traac73bef6f0") are xid-style: 12 bytes (time, random, counter) in
 # lowercase base32hex, 20 characters, sortable by creation time.
@@ -36,6 +36,11 @@ def format_time(moment: datetime) -> str:
     return (
         moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     )
+
+
+def format_epoch(moment: float | None) -> str | None:
+    """``format_time`` of a POSIX timestamp (None passes through)."""
+    return None if moment is None else format_time(datetime.fromtimestamp(moment, UTC))
 
 
 def parse_time(text: str) -> datetime:

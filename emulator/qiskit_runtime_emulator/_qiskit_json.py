@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from ._ids import parse_time
+
 __all__ = ["UnsupportedEncodingError", "decode_params", "encode_result"]
 
 
@@ -85,8 +87,6 @@ def _decode_typed(kind: str, value: Any) -> Any:
     if kind == "set":
         return set(_decode_tree(value))
     if kind == "datetime":
-        from ._ids import parse_time
-
         return parse_time(str(value))
     raise UnsupportedEncodingError(
         f"cannot decode a Qiskit-encoded {kind!r} without qiskit-ibm-runtime installed"

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ._constants import DEFAULT_PLAN_ID, DEFAULT_SUBSCRIPTION_ID, DEFAULT_SUBSCRIPTION_NAME
-from ._ids import format_time, parse_time
+from ._ids import format_epoch, format_time, parse_time
 from ._params import QueryLike, bad_request, time_param
 from ._store import JobRecord, SessionRecord
 
@@ -21,6 +21,7 @@ __all__ = [
     "Scope",
     "analytics_scope",
     "filters",
+    "job_usage",
     "page_workloads",
     "usage_grouped",
     "usage_grouped_by_date",
@@ -38,10 +39,6 @@ _JOB_STATUS = {
 _SESSION_STATUS = {"open": "pending", "active": "in_progress", "inactive": "in_progress"}
 
 
-def _time(moment: float | None) -> str | None:
-    return None if moment is None else format_time(datetime.fromtimestamp(moment, UTC))
-
-
 def _encode_cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
 
@@ -55,7 +52,8 @@ def _decode_cursor(token: str) -> int:
     return offset
 
 
-def _job_usage(job: JobRecord) -> dict[str, Any]:
+def job_usage(job: JobRecord) -> dict[str, Any]:
+    """A job's ``usage`` as API versions from 2026-03-15 show it (charged once final)."""
     final = not job.pending
     return {
         "qpu_charge_time_seconds": (job.quantum_seconds or 0) if final else 0,
@@ -76,7 +74,7 @@ def workload_items(
             continue
         item: dict[str, Any] = {
             "id": job.id,
-            "created": _time(job.created),
+            "created": format_epoch(job.created),
             "backend": job.backend,
             "instance": crn,
             "user_id": job.user_id,
@@ -84,12 +82,12 @@ def workload_items(
             "status": _JOB_STATUS[job.status],
             "tags": list(job.tags),
             "accepting_jobs": None,
-            "usage": _job_usage(job),
+            "usage": job_usage(job),
             "usage_seconds": job.quantum_seconds or 0,
             "estimated_running_time_seconds": job.estimated_seconds,
         }
         if job.finished_at is not None:
-            item["ended"] = _time(job.finished_at)
+            item["ended"] = format_epoch(job.finished_at)
         if job.reason:
             item["status_reason"] = job.reason
         items.append(item)
@@ -100,7 +98,7 @@ def workload_items(
         tags = sorted({tag for job in members for tag in job.tags})
         item = {
             "id": session.id,
-            "created": _time(session.started_at),
+            "created": format_epoch(session.started_at),
             "backend": backend,
             "instance": crn,
             "user_id": session.user_id,
@@ -112,7 +110,7 @@ def workload_items(
             "usage_seconds": used,
         }
         if session.closed_at is not None:
-            item["ended"] = _time(session.closed_at)
+            item["ended"] = format_epoch(session.closed_at)
         items.append(item)
     return items
 

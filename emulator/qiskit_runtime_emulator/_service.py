@@ -7,8 +7,6 @@ only, including the callbacks the job runner uses.
 
 from __future__ import annotations
 
-import functools
-import importlib.metadata
 import json
 import math
 import threading
@@ -40,7 +38,7 @@ from ._constants import (
 from ._errors import ApiError, Code
 from ._execution import ExecutionError, ExecutionSettings, Outcome, estimate_usage, execute
 from ._iam import TokenIssuer
-from ._ids import format_time, new_id
+from ._ids import format_epoch, format_time, new_id
 from ._params import QueryLike, RequestContext, bad_request, bool_param, time_param
 from ._runner import JobRunner
 from ._store import JobRecord, SessionRecord, Store
@@ -52,16 +50,6 @@ SUPPORTED_PROGRAMS = frozenset({"sampler", "estimator"})
 KNOWN_PROGRAMS = SUPPORTED_PROGRAMS | {"noise-learner", "executor", "calibrate"}
 _MAX_TAGS = 8
 _MAX_TAG_LENGTH = 86
-
-
-def _iso(moment: float | None) -> str | None:
-    return None if moment is None else format_time(datetime.fromtimestamp(moment, UTC))
-
-
-@functools.cache
-def _qiskit_version() -> str:
-    # From the distribution metadata: importing qiskit here would stall the event loop.
-    return importlib.metadata.version("qiskit")
 
 
 def _validate_tags(tags: Any) -> list[str]:
@@ -77,10 +65,10 @@ class EmulatorService:
         # qiskit must be first imported by a long-lived thread (this one: usually the main
         # thread). If the job runner imported it and then exited, as it does when an emulator
         # stops, qiskit's native extension crashes the next thread that uses it (qiskit 2.6).
-        import qiskit  # noqa: F401
+        import qiskit
 
+        self._qiskit_version: str = qiskit.__version__
         self.config = config
-        self.faults: Faults = config.faults
         calibrated = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         self.devices: dict[str, Device] = build_devices(calibrated)
         self.store = Store(config.state_file)
@@ -156,7 +144,7 @@ class EmulatorService:
                 return None
             job.status, job.running_at = "Running", now
             self.store.save_job(job)
-            if job.session_id and (session := self.store.sessions.get(job.session_id)):
+            if session is not None:
                 session.last_job_started = now
                 session.move_to("active", now)
                 self.store.save_session(session)
@@ -253,9 +241,7 @@ class EmulatorService:
         return response
 
     def _admit_to_session(self, session_id: str, backend: str, now: float) -> None:
-        session = self.store.sessions.get(session_id)
-        if session is None:
-            raise ApiError(404, Code.SESSION_NOT_FOUND, f"Session ID: {session_id}")
+        session = self._session(session_id)
         self._refresh_session(session, now)
         if session.state == "closed" or not session.accepting_jobs:
             raise ApiError(400, Code.SESSION_CLOSED, f"Session ID: {session_id}")
@@ -290,12 +276,10 @@ class EmulatorService:
             raise ApiError(409, Code.USAGE_LIMIT, f"Limit: {limit} seconds.")
 
     def _usage_doc(self, job: JobRecord, version: str) -> dict[str, Any]:
-        seconds = (job.quantum_seconds or 0) if not job.pending else 0
+        usage = reports.job_usage(job)
         if version >= VERSION_USAGE_V3:
-            return {
-                "qpu_charge_time_seconds": seconds,
-                "status": "pending" if job.pending else "complete",
-            }
+            return usage
+        seconds = usage["qpu_charge_time_seconds"]
         return {"quantum_seconds": seconds, "seconds": seconds}
 
     def _job_doc(self, job: JobRecord, version: str, *, include_params: bool) -> dict[str, Any]:
@@ -312,7 +296,7 @@ class EmulatorService:
             "state": state,
             "status": job.status,
             "program": {"id": job.program_id},
-            "created": _iso(job.created),
+            "created": format_epoch(job.created),
             "cost": job.cost if job.cost is not None else JOB_MAX_COST_SECONDS,
             "tags": list(job.tags),
             "user_id": job.user_id,
@@ -418,23 +402,23 @@ class EmulatorService:
         with self.store.lock:
             job = self._job(job_id)
             queued = f"Job {job.id} ({job.program_id}) queued on {job.backend}."
-            lines = [f"{_iso(job.created)} INFO: {queued}"]
+            lines = [f"{format_epoch(job.created)} INFO: {queued}"]
             if job.running_at is not None:
-                lines.append(f"{_iso(job.running_at)} INFO: Job started running.")
+                lines.append(f"{format_epoch(job.running_at)} INFO: Job started running.")
             if job.finished_at is not None:
                 if job.status == "Completed":
-                    lines.append(f"{_iso(job.finished_at)} INFO: Job completed.")
+                    lines.append(f"{format_epoch(job.finished_at)} INFO: Job completed.")
                 elif job.status == "Failed":
-                    lines.append(f"{_iso(job.finished_at)} ERROR: Job failed: {job.reason}")
+                    lines.append(f"{format_epoch(job.finished_at)} ERROR: Job failed: {job.reason}")
                 else:
-                    lines.append(f"{_iso(job.finished_at)} WARNING: {job.reason}")
+                    lines.append(f"{format_epoch(job.finished_at)} WARNING: {job.reason}")
             return "\n".join(lines) + "\n"
 
     def job_metrics(self, job_id: str, ctx: RequestContext) -> dict[str, Any]:
         with self.store.lock:
             job = self._job(job_id)
             timestamps = {
-                key: _iso(value)
+                key: format_epoch(value)
                 for key, value in (
                     ("created", job.created),
                     ("running", job.running_at),
@@ -446,7 +430,7 @@ class EmulatorService:
             doc: dict[str, Any] = {
                 "timestamps": timestamps,
                 "usage": usage,
-                "qiskit_version": _qiskit_version(),
+                "qiskit_version": self._qiskit_version,
             }
             if job.caller:
                 doc["caller"] = job.caller
@@ -549,16 +533,18 @@ class EmulatorService:
             "mode": session.mode,
             "state": session.state,
             "accepting_jobs": session.accepting_jobs,
-            "started_at": _iso(session.started_at),
+            "started_at": format_epoch(session.started_at),
             "max_ttl": session.max_ttl,
             "active_ttl": session.active_ttl,
             "interactive_ttl": session.interactive_ttl,
-            "timestamps": [{"status": s, "timestamp": _iso(t)} for s, t in session.timestamps],
+            "timestamps": [
+                {"status": s, "timestamp": format_epoch(t)} for s, t in session.timestamps
+            ],
             "user_id": session.user_id,
         }
         for key in ("activated_at", "closed_at", "last_job_started", "last_job_completed"):
             if (value := getattr(session, key)) is not None:
-                doc[key] = _iso(value)
+                doc[key] = format_epoch(value)
         if session.state_reason:
             doc["state_reason"] = session.state_reason
         members = [j for j in self.store.jobs.values() if j.session_id == session.id]
@@ -735,8 +721,12 @@ class EmulatorService:
         default_user = self.issuer.user_for_key(self.config.api_keys[0]) or ""
         return reports.filters(scope, list(self.devices), self.config.crn, default_user)
 
+    @property
+    def faults(self) -> Faults:
+        return self.config.faults
+
     def set_faults(self, faults: Faults | None) -> None:
-        self.faults = faults or Faults()
+        self.config = replace(self.config, faults=faults or Faults())
 
     def set_job_delays(self, delays: JobDelays) -> None:
         self.config = replace(self.config, job_delays=delays)

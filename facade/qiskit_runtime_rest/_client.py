@@ -273,15 +273,18 @@ class _ClientBase:
 
 
 def _start_emulator(options: dict[str, Any]) -> Any:
+    # uvicorn and qiskit are imported by start(), starlette by the import: all three are the
+    # [local] extra, so any of them missing gets the same answer.
     try:
         from qiskit_runtime_emulator import Emulator
+
+        return Emulator(**options).start()
     except ImportError as exc:
         raise QiskitRuntimeError(
             "RuntimeClient.local() needs the emulator's dependencies "
             f"({exc.name or 'starlette, uvicorn, qiskit'} is missing): "
             "pip install 'qiskit-runtime-rest[local]'"
         ) from exc
-    return Emulator(**options).start()
 
 
 class RuntimeClient(_ClientBase):

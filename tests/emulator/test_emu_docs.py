@@ -1,4 +1,7 @@
-"""Every Python example marked ``<!-- emulator-example -->`` in the docs and README runs."""
+"""Every Python example marked ``<!-- emulator-example -->`` in the emulator notes runs.
+
+(The README's examples are run by tests/test_readme.py.)
+"""
 
 from __future__ import annotations
 
@@ -16,10 +19,9 @@ BLOCK = re.compile(re.escape(MARKER) + r"\s*```python\n(.*?)```", re.DOTALL)
 
 def _examples() -> list[tuple[str, str]]:
     found = []
-    for document in (ROOT / "README.md", ROOT / "docs" / "emulator-notes.md"):
-        if document.exists():
-            for index, code in enumerate(BLOCK.findall(document.read_text())):
-                found.append((f"{document.name}#{index}", code))
+    document = ROOT / "docs" / "emulator-notes.md"
+    for index, code in enumerate(BLOCK.findall(document.read_text())):
+        found.append((f"{document.name}#{index}", code))
     return found
 
 

@@ -20,7 +20,12 @@ from qiskit_runtime_emulator._circuits import (
     load_circuit,
     measured_qubits,
 )
-from qiskit_runtime_emulator._execution import ExecutionError, ExecutionSettings, execute
+from qiskit_runtime_emulator._execution import (
+    ExecutionError,
+    ExecutionSettings,
+    estimate_usage,
+    execute,
+)
 from qiskit_runtime_emulator._qiskit_json import _decode_tree
 
 DEVICE = build_devices(datetime(2026, 1, 1, tzinfo=UTC))["ibm_fez"]
@@ -144,3 +149,38 @@ def test_too_many_active_qubits_fail_the_job() -> None:
 def test_observable_width_must_match_the_circuit() -> None:
     with pytest.raises(ExecutionError, match="has 3 qubits but the circuit has 2"):
         execute("estimator", {"pubs": [[SEED_QASM, "ZZZ"]]}, DEVICE, ExecutionSettings())
+
+
+def test_usage_is_estimated_from_the_envelope_alone() -> None:
+    # 1 s per job plus 250 us per shot; both programs default to 4096 shots.
+    two_pubs = {"pubs": [SEED_QASM, SEED_QASM]}
+    assert estimate_usage("sampler", two_pubs) == pytest.approx(1 + 2 * 4096 * 250e-6)
+    assert estimate_usage("estimator", two_pubs) == estimate_usage("sampler", two_pubs)
+    assert estimate_usage("sampler", {}) == pytest.approx(1 + 4096 * 250e-6)
+
+
+@pytest.mark.parametrize(
+    ("raised", "code"),
+    [
+        ("qiskit.circuit.exceptions.CircuitError", 1002),  # a QiskitError subclass: bad input
+        ("qiskit.exceptions.QiskitError", 1002),
+        ("builtins.RuntimeError", 1000),  # anything else is the emulator's own failure
+    ],
+)
+def test_qiskit_errors_are_input_errors(
+    raised: str, code: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    from qiskit_runtime_emulator import _execution
+
+    module, _, name = raised.rpartition(".")
+    error = getattr(importlib.import_module(module), name)
+
+    def fail(*args: object) -> None:
+        raise error("rejected")
+
+    monkeypatch.setattr(_execution, "_run_sampler", fail)
+    with pytest.raises(ExecutionError) as info:
+        execute("sampler", {"pubs": [SEED_QASM]}, DEVICE, ExecutionSettings())
+    assert info.value.reason_code == code

@@ -342,6 +342,23 @@ def test_readout_noise_flips_some_bits() -> None:
     assert sum(v for k, v in counts.items() if k != "0x1") > 0
 
 
+def test_the_emulator_seed_makes_equal_jobs_sample_equally(api: Api) -> None:
+    # The module's emulator has seed=1234; the PUB itself names no seed.
+    pub = ['OPENQASM 3.0; include "stdgates.inc"; bit[1] c; sx $0; c[0] = measure $0;', None, 64]
+    _, first = api.run("sampler", [pub])
+    _, second = api.run("sampler", [pub])
+    samples = first["results"][0]["data"]["c"]["samples"]
+    assert set(samples) == {"0x0", "0x1"}
+    assert second["results"][0]["data"]["c"]["samples"] == samples
+
+
+def test_max_qubits_bounds_what_a_job_may_simulate() -> None:
+    with Emulator(job_delays=0.0, max_qubits=1) as emu, Api(emu) as api:
+        job, _ = api.run("sampler", [BELL_QASM])
+    assert job["state"]["status"] == "Failed"
+    assert "simulates at most 1" in job["state"]["reason"]
+
+
 def test_strict_isa_rejects_gates_outside_the_basis() -> None:
     qasm = 'OPENQASM 3.0; include "stdgates.inc"; bit[1] c; h $0; c[0] = measure $0;'
     with Emulator(job_delays=0.0, strict_isa=True) as emu, Api(emu) as api:

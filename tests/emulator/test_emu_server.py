@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from emulator_helpers import SEED_QASM, Api
-from qiskit_runtime_emulator import Emulator, Faults
-from qiskit_runtime_emulator.__main__ import build_parser, config_from_args
+from qiskit_runtime_emulator import Emulator, EmulatorConfig, Faults, JobDelays
+from qiskit_runtime_emulator.__main__ import build_parser, config_from_args, main
 
 
 def test_injected_server_errors(api: Api) -> None:
@@ -81,6 +84,49 @@ def test_fault_rates_are_drawn_per_request_and_seeded(api: Api) -> None:
     first = statuses()
     assert set(first) == {200, 503}
     assert statuses() == first
+
+
+def test_injected_latency_delays_every_response(api: Api) -> None:
+    assert api.token  # fetched first: IAM is never delayed
+    api.emulator.set_faults(Faults(latency=0.3))
+    try:
+        started = time.monotonic()
+        assert api.get("/versions").status_code == 200
+        elapsed = time.monotonic() - started
+    finally:
+        api.emulator.set_faults(None)
+    assert elapsed >= 0.3
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Faults(error_rate=1.5),
+        lambda: Faults(rate_limit_rate=-0.1),
+        lambda: Faults(drop_rate=2.0),
+        lambda: Faults(lost_response_rate=1.1),
+        lambda: Faults(error_status=404),
+        lambda: Faults(latency=-1.0),
+        lambda: Faults(retry_after=-1),
+        lambda: JobDelays(queued=-1.0),
+        lambda: JobDelays(running=-1.0),
+        lambda: EmulatorConfig(api_keys=()),
+        lambda: EmulatorConfig(api_keys=("key", "")),
+        lambda: EmulatorConfig(crn="crn:v1:too:short"),
+        lambda: EmulatorConfig(token_ttl=0),
+    ],
+)
+def test_invalid_knobs_are_rejected(make: Callable[[], object]) -> None:
+    with pytest.raises(ValueError):
+        make()
+
+
+def test_keyword_knobs_override_a_given_config() -> None:
+    base = EmulatorConfig(rate_limit=True, seed=1, token_ttl=60, faults=Faults(latency=0.1))
+    emu = Emulator(config=base, seed=2, job_delays=0.25, max_qubits=5, strict_isa=True)
+    assert emu.config == dataclasses.replace(
+        base, seed=2, job_delays=JobDelays(0.25, 0.25), max_qubits=5, strict_isa=True
+    )
 
 
 def test_faults_leave_iam_alone(api: Api) -> None:
@@ -192,6 +238,47 @@ def test_cli_arguments_build_the_config() -> None:
     assert config.faults.rate_limit_rate == 0.5
     assert config.job_delays.queued == 0.0
     assert config.state_file == "x.sqlite"
+
+
+def test_cli_defaults_are_the_library_defaults() -> None:
+    assert config_from_args(build_parser().parse_args([])) == EmulatorConfig()
+
+
+def test_cli_flags_reach_every_knob() -> None:
+    args = build_parser().parse_args(
+        [
+            "--token-ttl", "90", "--running-delay", "0.25", "--strict-isa", "--seed", "9",
+            "--max-qubits", "12", "--fault-5xx-rate", "0.1", "--fault-5xx-status", "502",
+            "--retry-after", "4", "--latency", "0.5", "--drop-rate", "0.2",
+            "--lost-response-rate", "0.3", "--revoke-tokens-after", "60", "--fault-seed", "5",
+        ]
+    )  # fmt: skip
+    config = config_from_args(args)
+    assert config.token_ttl == 90
+    assert config.job_delays.running == 0.25
+    assert config.strict_isa is True
+    assert (config.seed, config.max_qubits) == (9, 12)
+    assert config.faults == Faults(
+        error_rate=0.1,
+        error_status=502,
+        retry_after=4,
+        latency=0.5,
+        drop_rate=0.2,
+        lost_response_rate=0.3,
+        revoke_tokens_after=60.0,
+        seed=5,
+    )
+
+
+def test_cli_reports_bad_values_and_busy_ports(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--fault-5xx-status", "404"])
+    assert exited.value.code == 2
+    assert "error_status must be a 5xx status" in capsys.readouterr().err
+    assert main(["--host", "127.0.0.1", "--port", str(emulator.port)]) == 1
+    assert f"cannot listen on 127.0.0.1:{emulator.port}" in capsys.readouterr().err
 
 
 def test_cli_serves_and_prints_what_clients_need() -> None:

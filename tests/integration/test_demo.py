@@ -212,3 +212,10 @@ def test_qrt_rejects_unknown_arguments_and_a_missing_emulator(
     monkeypatch.setitem(sys.modules, "qiskit_runtime_emulator.__main__", None)
     assert main(["emulator", "--port", "0"]) == 2
     assert "pip install 'qiskit-runtime-rest[local]'" in capsys.readouterr().err
+
+
+def test_local_names_a_missing_server_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # uvicorn is imported when the emulator starts, not when its package is imported.
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+    with pytest.raises(QiskitRuntimeError, match=r"uvicorn is missing.*\[local\]"):
+        RuntimeClient.local()
