@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import flavours
 import pytest
 
 
@@ -14,3 +16,21 @@ def _isolated_from_the_developer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     for name in ("QISKIT_IBM_TOKEN", "QISKIT_IBM_INSTANCE", "QISKIT_IBM_URL", "IAM_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Tests that use `flavour` (directly or through a client fixture) run once per flavour.
+    if "flavour" in metafunc.fixturenames:
+        sync_only = metafunc.definition.get_closest_marker("sync_only") is not None
+        metafunc.parametrize("flavour", ["sync"] if sync_only else ["sync", "async"], indirect=True)
+
+
+@pytest.fixture
+def flavour(request: pytest.FixtureRequest) -> Iterator[str]:
+    """``"sync"`` or ``"async"``: which client the helpers build (see ``tests/flavours.py``)."""
+    flavours.CURRENT = request.param
+    try:
+        yield request.param
+    finally:
+        flavours.CURRENT = "sync"
+        flavours.close_runner()

@@ -1,6 +1,12 @@
-"""qiskit_runtime_rest: a lean client for IBM's Qiskit Runtime REST API."""
+"""qiskit_runtime_rest: a lean client for IBM's Qiskit Runtime REST API.
 
-from ._client import AsyncRuntimeClient, RuntimeClient
+The sync names load eagerly. The async ones (``AsyncRuntimeClient``, ``AsyncJob``,
+``AsyncSession``) load on first use, so ``import qiskit_runtime_rest`` never imports asyncio; type
+checkers still see them through the ``TYPE_CHECKING`` import below.
+"""
+
+from typing import TYPE_CHECKING, Any
+
 from ._crn import Crn
 from ._exceptions import (
     ApiConnectionError,
@@ -18,9 +24,9 @@ from ._exceptions import (
     QiskitRuntimeError,
     RateLimitError,
     ServerError,
+    UnexpectedResponseError,
 )
-from ._jobs import AsyncJob, Job
-from ._resources import (
+from ._models import (
     ApiVersion,
     ApiVersionWarning,
     Backend,
@@ -28,6 +34,7 @@ from ._resources import (
     InstanceConfiguration,
     InstanceInfo,
     InstanceUsage,
+    SessionDetails,
     Workload,
 )
 from ._results import (
@@ -38,9 +45,38 @@ from ._results import (
     SamplerPubResult,
     SamplerResult,
 )
-from ._sessions import AsyncSession, Session, SessionDetails
 from ._status import JobStatus
+from ._sync._client import RuntimeClient
+from ._sync._jobs import Job
+from ._sync._sessions import Session
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._async._client import AsyncRuntimeClient
+    from ._async._jobs import AsyncJob
+    from ._async._sessions import AsyncSession
+
+_LAZY = {
+    "AsyncRuntimeClient": "._async._client",
+    "AsyncJob": "._async._jobs",
+    "AsyncSession": "._async._sessions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "ApiConnectionError",
@@ -80,6 +116,7 @@ __all__ = [
     "ServerError",
     "Session",
     "SessionDetails",
+    "UnexpectedResponseError",
     "Workload",
     "__version__",
 ]

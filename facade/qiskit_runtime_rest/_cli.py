@@ -17,12 +17,12 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from ._client import RuntimeClient
 from ._constants import ENV_INSTANCE, ENV_TOKEN
 from ._exceptions import QiskitRuntimeError
-from ._jobs import Job
-from ._resources import Backend
+from ._models import Backend
 from ._status import JobStatus
+from ._sync._client import RuntimeClient
+from ._sync._jobs import Job
 
 __all__ = ["main"]
 

@@ -11,10 +11,9 @@ import logging
 import os
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import attrs
 
 from ._constants import (
     DEFAULT_ACCOUNT_FILE,
@@ -63,7 +62,7 @@ class Secret:
         raise TypeError("Secret cannot be pickled")
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class AccountSettings:
     """Resolved connection settings; the keyword arguments of the client constructor."""
 

@@ -8,8 +8,8 @@ before any request so a typo fails with a message naming the bad segment instead
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-import attrs
 import httpx
 
 from ._constants import DEFAULT_CLOUD_HOST, DEFAULT_REGION, STAGING_CLOUD_HOST
@@ -35,7 +35,7 @@ _INSTANCE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _EXAMPLE = "crn:v1:bluemix:public:quantum-computing:<region>:a/<account>:<instance>::"
 
 
-@attrs.frozen
+@dataclass(frozen=True, slots=True)
 class Crn:
     """A parsed, validated instance CRN. ``str(crn)`` is the exact header value."""
 

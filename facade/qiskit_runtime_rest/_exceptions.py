@@ -32,6 +32,7 @@ __all__ = [
     "QiskitRuntimeError",
     "RateLimitError",
     "ServerError",
+    "UnexpectedResponseError",
     "error_from_response",
     "parse_error_body",
     "retry_after_seconds",
@@ -56,7 +57,7 @@ class ApiConnectionError(QiskitRuntimeError):
         super().__init__(message)
         self.message = message
         self.method = request.method if request is not None else None
-        self.url = _safe_url(request.url) if request is not None else None
+        self.url = safe_url(request.url) if request is not None else None
 
 
 class ApiTimeoutError(ApiConnectionError):
@@ -140,6 +141,27 @@ class RateLimitError(ApiError):
 
 class ServerError(ApiError):
     """5xx (including Cloudflare's 52x)."""
+
+
+class UnexpectedResponseError(QiskitRuntimeError):
+    """A 2xx answer whose body this client cannot read: not JSON, truncated, or of the wrong
+    shape (an HTML page from a proxy, a list where an object belongs, a job without an id)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        method: str | None = None,
+        url: str | None = None,
+        body: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.method = method
+        self.url = url
+        self.body = body
 
 
 class _JobError(QiskitRuntimeError):
@@ -233,7 +255,7 @@ def body_snippet(text: str) -> str:
     return " ".join(text.split())[:_MAX_BODY_IN_MESSAGE]
 
 
-def _safe_url(url: httpx.URL) -> str:
+def safe_url(url: httpx.URL) -> str:
     # Query strings on this API carry no secrets, but userinfo might: drop it.
     return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
 
@@ -285,6 +307,6 @@ def error_from_response(response: httpx.Response) -> ApiError:
         solution=fields["solution"],
         body=text,
         method=request.method if request is not None else None,
-        url=_safe_url(request.url) if request is not None else None,
+        url=safe_url(request.url) if request is not None else None,
         retry_after=retry_after_seconds(response),
     )

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import flavours
 import httpx
 
 VALID_CRN = (
@@ -116,6 +117,10 @@ def json_response(status: int, body: Any, **headers: str) -> httpx.Response:
 
 
 def make_client(api: FakeApi, **kwargs: Any) -> Any:
+    """A sync client on ``api``; under the ``flavour`` fixture's "async", an async one driven
+    through ``flavours.Blocking``."""
+    if flavours.CURRENT == "async":
+        return flavours.Blocking(make_async_client(api, **kwargs))
     from qiskit_runtime_rest import RuntimeClient
 
     options: dict[str, Any] = {"api_key": API_KEY, "crn": VALID_CRN, "base_url": BASE_URL}

@@ -19,6 +19,9 @@ from core_helpers import (
 )
 from qiskit_runtime_rest import AuthenticationError, RuntimeClient
 
+# Each test runs with the sync client and with the async one (tests/flavours.py).
+pytestmark = pytest.mark.usefixtures("flavour")
+
 DEVICES = {"devices": [{"name": "ibm_fez", "status": {"name": "online"}, "qubits": 156}]}
 
 
@@ -109,6 +112,7 @@ def test_short_lived_tokens_are_refreshed_before_they_expire() -> None:
     assert [_bearer(r) for r in api.requests] == ["token-1", "token-2"]
 
 
+@pytest.mark.sync_only
 def test_fifty_threads_cause_exactly_one_iam_request() -> None:
     api = FakeApi()
     api.script("GET", "/api/v1/backends", json_response(200, DEVICES))
@@ -144,6 +148,7 @@ def test_fifty_threads_cause_exactly_one_iam_request() -> None:
     assert {_bearer(r) for r in api.requests} == {"only-token"}
 
 
+@pytest.mark.sync_only
 def test_fifty_threads_at_refresh_time_cause_exactly_one_iam_request() -> None:
     api = FakeApi()
     api.script("GET", "/api/v1/backends", json_response(200, DEVICES))
@@ -219,6 +224,7 @@ def test_a_second_401_raises_authentication_error_without_more_attempts() -> Non
     assert len(api.iam_requests) == 2
 
 
+@pytest.mark.sync_only
 def test_concurrent_401s_for_the_same_token_refresh_once() -> None:
     api = FakeApi()
 

@@ -16,6 +16,9 @@ from qiskit_runtime_rest import (
     ServerError,
 )
 
+# Each test runs with the sync client and with the async one (tests/flavours.py).
+pytestmark = pytest.mark.usefixtures("flavour")
+
 PATH = "/api/v1/jobs/abc"
 
 

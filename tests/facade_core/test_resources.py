@@ -15,7 +15,10 @@ from qiskit_runtime_rest import (
     InvalidInputError,
     NotFoundError,
 )
-from qiskit_runtime_rest._resources import check_pinned_version, parse_versions
+from qiskit_runtime_rest._models import check_pinned_version, parse_versions
+
+# Each test runs with the sync client and with the async one (tests/flavours.py).
+pytestmark = pytest.mark.usefixtures("flavour")
 
 DEVICE = {
     "name": "ibm_fez",
@@ -53,7 +56,7 @@ def test_backends_list_parses_devices_leniently() -> None:
         clops={"type": "hardware", "value": 195000},
         performance_metrics={"two_q_error_best": {"value": 0.0012}},
     )
-    assert backend.raw["new_field_the_api_added"] == {"x": 1}
+    assert backend.body["new_field_the_api_added"] == {"x": 1}
     assert _query(api, "/v1/backends") == ""
 
 

@@ -13,7 +13,10 @@ from qiskit_runtime_rest import (
     ServerError,
 )
 from qiskit_runtime_rest._constants import MAX_RETRY_DELAY
-from qiskit_runtime_rest._transport import RetryPolicy
+from qiskit_runtime_rest._retry import RetryPolicy
+
+# Each test runs with the sync client and with the async one (tests/flavours.py).
+pytestmark = pytest.mark.usefixtures("flavour")
 
 OK = json_response(200, {"ok": True})
 UNAVAILABLE = json_response(503, {"errors": [{"code": "5030", "message": "maintenance"}]})
@@ -157,7 +160,7 @@ def test_default_and_per_call_timeouts() -> None:
 
     def record(request: httpx.Request) -> httpx.Response:
         seen.append(request.extensions["timeout"])
-        return OK
+        return json_response(200, {"ok": True})
 
     api.script("GET", PATH, record)
     rt = make_client(api, api_key=None, bearer_token="t")

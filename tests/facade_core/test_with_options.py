@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 from core_helpers import FakeApi, json_response, make_async_client, make_client
+
+# Each test runs with the sync client and with the async one (tests/flavours.py).
+pytestmark = pytest.mark.usefixtures("flavour")
 
 BACKENDS = {"devices": [{"name": "ibm_fez", "status": {"name": "online"}}]}
 

@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import flavours
 import httpx
 import pytest
-from qiskit_runtime_rest._client import AsyncRuntimeClient, RuntimeClient
+from qiskit_runtime_rest import AsyncRuntimeClient, RuntimeClient
 from qiskit_runtime_rest.testing import vcr_config as _vcr_config
 
 HERE = Path(__file__).resolve().parent
@@ -122,7 +123,13 @@ def api(clock: FakeClock) -> MockApi:
 
 
 @pytest.fixture
-def rt(api: MockApi, clock: FakeClock) -> Iterator[RuntimeClient]:
+def rt(api: MockApi, clock: FakeClock, flavour: str) -> Iterator[Any]:
+    """A client on ``api``, once per flavour (the async one driven through ``Blocking``)."""
+    if flavour == "async":
+        blocking = flavours.Blocking(make_async(api, clock))
+        yield blocking
+        blocking.close()
+        return
     client = RuntimeClient(
         bearer_token="t",
         crn=VALID_CRN,
@@ -140,16 +147,22 @@ def make_async_rt(api: MockApi, clock: FakeClock) -> Callable[..., AsyncRuntimeC
     """``make()`` is a client on ``api``; ``make(handler)`` puts ``handler`` in front of it."""
 
     def make(handler: Callable[..., Any] = api.handler) -> AsyncRuntimeClient:
-        return AsyncRuntimeClient(
-            bearer_token="t",
-            crn=VALID_CRN,
-            base_url=BASE_URL,
-            http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
-            _clock=clock,
-            _sleep=clock.asleep,
-        )
+        return make_async(api, clock, handler)
 
     return make
+
+
+def make_async(
+    api: MockApi, clock: FakeClock, handler: Callable[..., Any] | None = None
+) -> AsyncRuntimeClient:
+    return AsyncRuntimeClient(
+        bearer_token="t",
+        crn=VALID_CRN,
+        base_url=BASE_URL,
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler or api.handler)),
+        _clock=clock,
+        _sleep=clock.asleep,
+    )
 
 
 def job_body(

@@ -8,9 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from qiskit_runtime_rest._client import AsyncRuntimeClient
+from qiskit_runtime_rest import AsyncJob, AsyncRuntimeClient
 from qiskit_runtime_rest._exceptions import JobCancelledError, JobTimeoutError
-from qiskit_runtime_rest._jobs import AsyncJob
 from qiskit_runtime_rest._status import JobStatus
 
 from .conftest import FakeClock, MockApi, job_body

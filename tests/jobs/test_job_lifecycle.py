@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import flavours
 import httpx
 import pytest
-from qiskit_runtime_rest import RuntimeClient
+from qiskit_runtime_rest import Job, RuntimeClient
 from qiskit_runtime_rest._constants import MAX_POLL_INTERVAL
 from qiskit_runtime_rest._exceptions import (
     ConflictError,
@@ -15,7 +16,6 @@ from qiskit_runtime_rest._exceptions import (
     JobTimeoutError,
     NotFoundError,
 )
-from qiskit_runtime_rest._jobs import Job
 from qiskit_runtime_rest._status import JobStatus, parse_job_state
 from qiskit_runtime_rest._waiters import Backoff
 
@@ -30,7 +30,7 @@ SAMPLER_BODY = {
 
 
 def job(rt: RuntimeClient) -> Job[Any]:
-    return Job(rt, "d6147vio8gvs73f0h130", program_id="sampler")
+    return flavours.job(rt, "d6147vio8gvs73f0h130", program_id="sampler")
 
 
 def status_polls(api: MockApi) -> list[httpx.Request]:

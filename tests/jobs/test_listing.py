@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import flavours
 import httpx
 import pytest
-from qiskit_runtime_rest import RuntimeClient
+from qiskit_runtime_rest import Job, RuntimeClient
 from qiskit_runtime_rest._exceptions import JobTimeoutError
-from qiskit_runtime_rest._jobs import Job
 from qiskit_runtime_rest._status import JobStatus
 from qiskit_runtime_rest._waiters import plan_listing
 
@@ -108,7 +108,7 @@ def test_plan_groups_by_session_then_shared_tag() -> None:
 
 
 def session_jobs(rt: RuntimeClient, n: int) -> list[Job[Any]]:
-    return [Job(rt, f"j{i}", session_id="s1") for i in range(n)]
+    return [flavours.job(rt, f"j{i}", session_id="s1") for i in range(n)]
 
 
 def test_wait_all_uses_one_listing_per_round(
@@ -151,7 +151,7 @@ def test_wait_all_polls_singly_what_a_listing_missed(rt: RuntimeClient, api: Moc
     api.on("GET", "/v1/jobs", {"jobs": [job_body("j0", "Completed", session_id="s1")], "count": 1})
     api.on("GET", "/v1/jobs/j1", job_body("j1", "Completed"))
     api.on("GET", "/v1/jobs/lonely", job_body("lonely", "Completed"))
-    jobs = [*session_jobs(rt, 2), Job(rt, "lonely")]
+    jobs = [*session_jobs(rt, 2), flavours.job(rt, "lonely")]
     rt.jobs.wait_all(jobs)
     assert len(api.calls("GET", "/v1/jobs")) == 1
     assert len(api.calls("GET", "/v1/jobs/j1")) == 1
@@ -180,7 +180,7 @@ def test_wait_all_times_out_naming_the_pending_jobs(
 
 
 def test_wait_all_on_final_jobs_sends_nothing(rt: RuntimeClient, api: MockApi) -> None:
-    job = Job(rt, "done", details=job_body("done", "Completed"))
+    job = flavours.job(rt, "done", details=job_body("done", "Completed"))
     assert rt.jobs.wait_all([job]) == [job]
     assert api.requests == []
 
@@ -192,7 +192,8 @@ def test_wait_all_lists_by_a_shared_tag(rt: RuntimeClient, api: MockApi) -> None
         {"jobs": [job_body(f"t{i}", "Completed", tags=["sweep-3"]) for i in range(4)]},
     )
     jobs = [
-        Job(rt, f"t{i}", details=job_body(f"t{i}", "Queued", tags=["sweep-3"])) for i in range(4)
+        flavours.job(rt, f"t{i}", details=job_body(f"t{i}", "Queued", tags=["sweep-3"]))
+        for i in range(4)
     ]
     rt.jobs.wait_all(jobs)
     (request,) = api.requests

@@ -154,7 +154,7 @@ def test_details_reads_numbers_sent_as_strings(rt: RuntimeClient, api: MockApi) 
     api.on("GET", f"/v1/sessions/{SESSION}", body)
     details = rt.sessions.get(SESSION).details()
     assert details.max_ttl == 28800 and details.active_ttl == 12
-    assert details.elapsed_time == 7.0 and details.raw == body
+    assert details.elapsed_time == 7.0 and details.body == body
 
 
 def test_get_reattaches(rt: RuntimeClient, api: MockApi) -> None:

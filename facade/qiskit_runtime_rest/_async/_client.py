@@ -1,0 +1,192 @@
+"""The client: one pooled ``httpx`` client with the auth flow, the retrying transport and the
+base URL installed, the resources bound to it, and ``_request``, through which every call goes.
+Settings, validation and the alternative constructors are shared, in ``_client_base.py``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+import httpx
+
+from .._client_base import (
+    ClientBase,
+    TimeoutArg,
+    adopt_transports,
+    as_timeout,
+    raw_client,
+    resolve_settings,
+)
+from .._constants import DEFAULT_CONNECTION_LIMITS
+from .._models import ApiVersion, check_pinned_version, parse_versions
+from .._protocol import clean_params, read_json
+from ._auth import AsyncIAMTokenManager, AsyncRuntimeAuth, AsyncStaticToken
+from ._flavour import Opener, sleep
+from ._jobs import AsyncJobs
+from ._resources import (
+    AsyncAccounts,
+    AsyncAnalytics,
+    AsyncBackends,
+    AsyncInstance,
+    AsyncTags,
+    AsyncWorkloads,
+)
+from ._sessions import AsyncSession, AsyncSessions
+from ._transport import AsyncRetryTransport
+
+if TYPE_CHECKING:
+    from qiskit_runtime_api import AuthenticatedClient
+
+__all__ = ["AsyncRuntimeClient"]
+
+
+class AsyncRuntimeClient(ClientBase):
+    """A client for the Qiskit Runtime REST API.
+
+    Pass exactly one of ``api_key`` (exchanged for IAM tokens, refreshed automatically) or
+    ``bearer_token`` (used as given). ``crn`` is the instance's Service-CRN; the base URL derives
+    from its region unless ``base_url`` is given. ``http_client`` lets you bring your own httpx
+    client: it is reconfigured for this API and is not closed with this one.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        bearer_token: str | None = None,
+        crn: str | None = None,
+        base_url: str | None = None,
+        iam_url: str | None = None,
+        api_version: str | None = None,
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        private_endpoint: bool = False,
+        verify: bool = True,
+        _clock: Callable[[], float] | None = None,
+        _sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        self._settings = settings = resolve_settings(
+            api_key=api_key,
+            bearer_token=bearer_token,
+            crn=crn,
+            base_url=base_url,
+            iam_url=iam_url,
+            api_version=api_version,
+            timeout=timeout,
+            max_retries=max_retries,
+            private_endpoint=private_endpoint,
+        )
+        self._clock: Callable[[], float] = _clock or time.monotonic
+        self._sleep: Callable[[float], Awaitable[None]] = _sleep or sleep
+        self._owns_http = http_client is None
+        self._on_close = []
+        http = http_client or httpx.AsyncClient(verify=verify, limits=DEFAULT_CONNECTION_LIMITS)
+        http.base_url = httpx.URL(settings.base_url)
+        http.timeout = settings.timeout
+        adopt_transports(
+            http,
+            lambda t: AsyncRetryTransport(t, settings.policy, self._sleep),
+            AsyncRetryTransport,
+        )
+        self._tokens: AsyncIAMTokenManager | AsyncStaticToken
+        if settings.refreshable:
+            self._tokens = AsyncIAMTokenManager(
+                settings.credential,
+                settings.iam_url,
+                lambda request: http.send(request, auth=None),
+                self._clock,
+            )
+        else:
+            self._tokens = AsyncStaticToken(settings.credential)
+        http.auth = AsyncRuntimeAuth(self._tokens, str(settings.crn), settings.api_version)
+        self._http = http
+        self._raw: AuthenticatedClient | None = None
+        self._bind_resources()
+
+    def _bind_resources(self) -> None:
+        self.backends = AsyncBackends(self)
+        self.instance = AsyncInstance(self)
+        self.accounts = AsyncAccounts(self, self._settings.crn.account_id)
+        self.workloads = AsyncWorkloads(self)
+        self.analytics = AsyncAnalytics(self)
+        self.tags = AsyncTags(self)
+        self.jobs = AsyncJobs(self)
+        self.sessions = AsyncSessions(self)
+
+    def session(self, backend: str, *, max_ttl: int | None = None) -> Opener[AsyncSession]:
+        """Open a dedicated session (``POST /v1/sessions``, mode ``dedicated``). Use it as a
+        context manager: leaving the block closes it gracefully, whatever happened inside."""
+        return self.sessions.open(backend, mode="dedicated", max_ttl=max_ttl)
+
+    def batch(self, backend: str, *, max_ttl: int | None = None) -> Opener[AsyncSession]:
+        """Open a batch (``POST /v1/sessions``, mode ``batch``); same surface as ``session``."""
+        return self.sessions.open(backend, mode="batch", max_ttl=max_ttl)
+
+    @property
+    def raw(self) -> AuthenticatedClient:
+        """The generated ``qiskit_runtime_api`` client on this client's connections.
+
+        ``qiskit_runtime_api.api.<tag>.<operation>`` functions called with ``client=rt.raw``
+        (``sync``/``sync_detailed`` on a sync client, ``asyncio``/``asyncio_detailed`` on an
+        async one) are authenticated, CRN- and version-stamped, retried and error-mapped exactly
+        like the facade's own calls.
+        """
+        if self._raw is None:
+            self._raw = raw_client(self.base_url).set_async_httpx_client(self._http)
+        return self._raw
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: TimeoutArg = None,
+    ) -> httpx.Response:
+        """Send one API request; return the 2xx response (body read) or raise the typed error."""
+        per_call = as_timeout(timeout) or self._call_timeout
+        return await self._http.request(
+            method,
+            path,
+            params=clean_params(params),
+            json=json,
+            headers=headers,
+            timeout=per_call if per_call is not None else httpx.USE_CLIENT_DEFAULT,
+        )
+
+    async def authenticate(self) -> float | None:
+        """Get (or reuse) the IAM token now, to fail fast on bad credentials; returns the seconds
+        it stays valid (None for a caller-managed ``bearer_token``)."""
+        await self._tokens.get_token()
+        return self._tokens.seconds_left()
+
+    async def versions(self) -> list[ApiVersion]:
+        """``GET /v1/versions``; warns if the pinned ``IBM-API-Version`` is deprecated or sunset."""
+        response = await self._request("GET", "/v1/versions")
+        versions = parse_versions(read_json(response, "versions"))
+        check_pinned_version(versions, self.api_version)
+        return versions
+
+    async def aclose(self) -> None:
+        """Close the connections (only those of an httpx client this object created)."""
+        try:
+            if self._owns_http:
+                await self._http.aclose()
+        finally:
+            self._run_closers()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,233 @@
+"""What both clients share, I/O-free: settings and their validation, the read-only views, the
+alternative constructors, ``with_options`` and the embedded emulator of ``local()``.
+
+Each flavour's client (``_async/_client.py`` and its generated sync twin) builds one pooled
+``httpx`` client and installs three things on it: the auth flow, the retrying transport and the
+base URL. Everything that goes through that httpx client, including ``rt.raw``, is therefore
+authenticated, stamped, retried and error-mapped the same way.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Self
+
+import httpx
+
+from ._constants import DEFAULT_API_VERSION, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._credentials import Secret, account_from_env, load_saved_account, save_account
+from ._crn import Crn, api_base_url, iam_base_url, normalize_base_url
+from ._exceptions import InvalidInputError, QiskitRuntimeError
+from ._retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from qiskit_runtime_api import AuthenticatedClient
+
+# The generated client insists on a token and would show it in its attrs repr; the real token is
+# added per request by our auth flow, so it only ever holds this marker.
+_RAW_TOKEN_MARKER = "managed-by-qiskit-runtime-rest"
+
+_API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+TimeoutArg = float | httpx.Timeout | None
+
+
+@dataclass(frozen=True)
+class Settings:
+    crn: Crn
+    base_url: str
+    iam_url: str
+    api_version: str
+    timeout: httpx.Timeout
+    policy: RetryPolicy
+    credential: Secret = field(repr=False)
+    refreshable: bool  # api_key (IAM exchange) vs a caller-managed bearer token
+
+
+def resolve_settings(
+    *,
+    api_key: str | None,
+    bearer_token: str | None,
+    crn: str | None,
+    base_url: str | None,
+    iam_url: str | None,
+    api_version: str | None,
+    timeout: TimeoutArg,
+    max_retries: int | None,
+    private_endpoint: bool,
+) -> Settings:
+    if api_key is not None and bearer_token is None:
+        credential, refreshable = Secret(api_key), True
+    elif bearer_token is not None and api_key is None:
+        credential, refreshable = Secret(bearer_token), False
+    else:
+        raise InvalidInputError(
+            "pass exactly one of api_key= (an IBM Cloud API key) or bearer_token= (an IAM token)"
+        )
+    if crn is None:
+        raise InvalidInputError("crn= is required: the Service-CRN of your Qiskit Runtime instance")
+    parsed = Crn.parse(crn)
+    version = api_version or DEFAULT_API_VERSION
+    if not _API_VERSION.match(version):
+        raise InvalidInputError(f"api_version must look like YYYY-MM-DD, got {version!r}")
+    if max_retries is not None and (isinstance(max_retries, bool) or max_retries < 0):
+        raise InvalidInputError(f"max_retries must be >= 0, got {max_retries!r}")
+    return Settings(
+        crn=parsed,
+        base_url=normalize_base_url(base_url)
+        if base_url
+        else api_base_url(parsed, private_endpoint=private_endpoint),
+        iam_url=iam_url or iam_base_url(parsed, private_endpoint=private_endpoint),
+        api_version=version,
+        timeout=as_timeout(timeout) or DEFAULT_TIMEOUT,
+        policy=RetryPolicy(max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries),
+        credential=credential,
+        refreshable=refreshable,
+    )
+
+
+def as_timeout(value: TimeoutArg) -> httpx.Timeout | None:
+    if value is None or isinstance(value, httpx.Timeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise InvalidInputError(f"timeout must be a positive number of seconds, got {value!r}")
+    return httpx.Timeout(float(value))
+
+
+def adopt_transports(http: Any, wrap: Callable[[Any], Any], wrapper: type[Any]) -> None:
+    # httpx has no public hook to wrap the transport of an existing client, and retries must sit
+    # below the auth flow (so a retried request is not re-authenticated) yet cover every request
+    # the client sends, raw ones included. Mounted transports (proxies) are wrapped too. An
+    # httpx client handed to a second RuntimeClient is re-wrapped, not wrapped twice.
+    def adopt(transport: Any) -> Any:
+        return wrap(transport.inner if isinstance(transport, wrapper) else transport)
+
+    http._transport = adopt(http._transport)
+    http._mounts = {
+        pattern: None if transport is None else adopt(transport)
+        for pattern, transport in http._mounts.items()
+    }
+
+
+def raw_client(base_url: str) -> AuthenticatedClient:
+
+    # Imported here, on first use: `import qiskit_runtime_rest` must not pay for the generated
+    # package (hundreds of model modules load as operation modules are imported).
+    from qiskit_runtime_api import AuthenticatedClient
+
+    return AuthenticatedClient(base_url=base_url, token=_RAW_TOKEN_MARKER)
+
+
+class ClientBase:
+    """What both clients share: settings, repr, the read-only views, the other constructors."""
+
+    _settings: Settings
+
+    @property
+    def crn(self) -> str:
+        return str(self._settings.crn)
+
+    @property
+    def region(self) -> str:
+        return self._settings.crn.region
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url
+
+    @property
+    def api_version(self) -> str:
+        return self._settings.api_version
+
+    def __repr__(self) -> str:
+        kind = "api_key" if self._settings.refreshable else "bearer_token"
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, crn={self.crn!r}, "
+            f"api_version={self.api_version!r}, auth={kind!r})"
+        )
+
+    save_account = staticmethod(save_account)
+
+    # Things to stop when the client closes (the embedded emulator of `local()`).
+    _on_close: list[Callable[[], None]]
+    # The timeout every call of this client (or of a `with_options` view) uses unless told.
+    _call_timeout: httpx.Timeout | None = None
+    _owns_http: bool
+    _raw: AuthenticatedClient | None
+
+    def _bind_resources(self) -> None:
+        raise NotImplementedError
+
+    def with_options(self, *, timeout: TimeoutArg) -> Self:
+        """A view of this client whose calls use ``timeout`` (seconds or an ``httpx.Timeout``):
+        ``rt.with_options(timeout=5).backends.list()``. It shares connections, tokens and
+        retries with ``self``; closing it closes nothing."""
+        view = copy.copy(self)
+        view._call_timeout = as_timeout(timeout)
+        view._owns_http = False
+        view._on_close = []
+        view._raw = None
+        view._bind_resources()
+        return view
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Self:
+        """From the environment: ``QISKIT_IBM_TOKEN``, ``QISKIT_IBM_INSTANCE``, ``QISKIT_IBM_URL``,
+        ``IAM_URL`` (as qiskit-ibm-runtime reads them); ``overrides`` are constructor arguments."""
+        kwargs = account_from_env().client_kwargs()
+        kwargs.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**kwargs)
+
+    @classmethod
+    def from_saved_account(
+        cls, name: str | None = None, filename: str | None = None, **overrides: Any
+    ) -> Self:
+        """From qiskit-ibm-runtime's ``~/.qiskit/qiskit-ibm.json`` (named, or the default entry)."""
+        kwargs = load_saved_account(name, filename).client_kwargs()
+        kwargs.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**kwargs)
+
+    @classmethod
+    def local(cls, **emulator_options: Any) -> Self:
+        """Start the embedded emulator on 127.0.0.1 and return a client bound to it.
+
+        Closing the client stops the emulator. ``emulator_options`` go to
+        ``qiskit_runtime_emulator.Emulator`` (``job_delays=``, ``seed=``, ``faults=``, ...).
+        Needs the ``[local]`` extra: ``pip install 'qiskit-runtime-rest[local]'``.
+        """
+        emulator = _start_emulator(emulator_options)
+        settings: dict[str, Any] = {
+            "api_key": emulator.api_key,
+            "crn": emulator.crn,
+            "base_url": emulator.base_url,
+            "iam_url": emulator.iam_url,
+        }
+        try:
+            client = cls(**settings)
+        except BaseException:
+            emulator.stop()
+            raise
+        client._on_close.append(emulator.stop)
+        return client
+
+    def _run_closers(self) -> None:
+        while self._on_close:
+            self._on_close.pop()()
+
+
+def _start_emulator(options: dict[str, Any]) -> Any:
+    # uvicorn and qiskit are imported by start(), starlette by the import: all three are the
+    # [local] extra, so any of them missing gets the same answer.
+    try:
+        from qiskit_runtime_emulator import Emulator
+
+        return Emulator(**options).start()
+    except ImportError as exc:
+        raise QiskitRuntimeError(
+            "RuntimeClient.local() needs the emulator's dependencies "
+            f"({exc.name or 'starlette, uvicorn, qiskit'} is missing): "
+            "pip install 'qiskit-runtime-rest[local]'"
+        ) from exc

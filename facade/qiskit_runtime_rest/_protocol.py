@@ -1,0 +1,295 @@
+"""The request protocol, I/O-free: what each call sends and the one way a body is read back.
+
+Paths, query parameters and bodies are built here, identically for both flavours, and checked
+before anything is sent (``InvalidInputError``). ``read_json`` is the one function that turns a
+2xx response into JSON; a body it cannot read raises ``UnexpectedResponseError``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+import httpx
+
+from ._constants import LIST_PAGE_SIZE
+from ._exceptions import InvalidInputError, UnexpectedResponseError, body_snippet, safe_url
+from ._models import Json, TimeArg, Workload, format_time, parse_workload
+from ._pubs import validate_tags
+
+Params = dict[str, Any]
+# A listing page's rows, each paired with "this is the last row of the whole listing".
+Page = list[tuple[Mapping[str, Any], bool]]
+
+SESSION_MODES = ("dedicated", "batch")
+_ACCOUNT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_GROUP_BY = frozenset({"instance", "backend", "user_id", "plan", "subscription_id"})
+
+
+# --------------------------------------------------------------------------- reading answers
+
+
+def read_json(response: httpx.Response, what: str) -> Any:
+    """The JSON of a 2xx ``response``; ``UnexpectedResponseError`` when it is not JSON."""
+    try:
+        return json.loads(response.content)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
+        raise _unexpected(response, what, "is not JSON") from exc
+
+
+def read_object(response: httpx.Response, what: str) -> Json:
+    """``read_json`` for answers that must be a JSON object."""
+    data = read_json(response, what)
+    if not isinstance(data, dict):
+        raise _unexpected(response, what, f"is a JSON {type(data).__name__}, not an object")
+    return data
+
+
+def _unexpected(response: httpx.Response, what: str, problem: str) -> UnexpectedResponseError:
+    request = response._request  # a bare test response has none
+    try:
+        text = response.text
+    except (httpx.ResponseNotRead, UnicodeDecodeError):
+        text = ""
+    return UnexpectedResponseError(
+        f"{what}: the {response.status_code} answer {problem} "
+        f"({len(response.content)} bytes: {body_snippet(text)!r})",
+        status_code=response.status_code,
+        method=request.method if request is not None else None,
+        url=safe_url(request.url) if request is not None else None,
+        body=text,
+    )
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def segment(value: str, what: str) -> str:
+    """One path segment, percent-encoded; never empty, never ``.`` or ``..``."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(f"{what} must be a non-empty string, got {value!r}")
+    return quote(value.strip(), safe="")
+
+
+def job_path(job_id: str, suffix: str = "") -> str:
+    return f"/v1/jobs/{segment(job_id, 'job id')}{suffix}"
+
+
+def session_path(session_id: str, suffix: str = "") -> str:
+    return f"/v1/sessions/{segment(session_id, 'session id')}{suffix}"
+
+
+def backend_path(name: str, suffix: str) -> str:
+    return f"/v1/backends/{segment(name, 'backend name')}{suffix}"
+
+
+def account_path(account_id: str) -> str:
+    # The route wants the bare id; the CRN's scope segment carries an "a/" prefix (pitfall 9).
+    bare = account_id.strip().removeprefix("a/") if isinstance(account_id, str) else ""
+    if not _ACCOUNT_ID.match(bare):
+        raise InvalidInputError(
+            f"account id {account_id!r} is not 1-64 characters of [A-Za-z0-9_-]"
+        )
+    return f"/v1/accounts/{bare}"
+
+
+# --------------------------------------------------------------------------- query parameters
+
+
+def clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Drop None values, format dates and datetimes (``format_time``: naive ones are UTC); lists
+    stay lists (httpx sends them as repeated keys)."""
+    if not params:
+        return None
+    cleaned: dict[str, Any] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, datetime | date):
+            value = format_time(value)
+        elif isinstance(value, list | tuple | set | frozenset):
+            value = [v for v in value if v is not None]
+        cleaned[key] = value
+    return cleaned or None
+
+
+def strings(value: str | Sequence[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+def backend_params(calibration_id: str | None = None, updated_before: TimeArg = None) -> Params:
+    return {"calibration_id": calibration_id, "updated_before": updated_before}
+
+
+def backends_list_params(include_wait_time: bool) -> Params | None:
+    return {"fields": "wait_time_seconds"} if include_wait_time else None
+
+
+def limit_body(seconds: float | None) -> Json:
+    if seconds is None:
+        return {"instance_limit": None}
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise InvalidInputError("instance limit must be a whole number of seconds, or None")
+    if seconds != int(seconds) or seconds < 1:
+        raise InvalidInputError(
+            f"instance limit must be a whole number of seconds >= 1, got {seconds}"
+        )
+    return {"instance_limit": int(seconds)}
+
+
+def job_list_params(
+    *,
+    backend: str | None,
+    session_id: str | None,
+    pending: bool | None,
+    tags: Sequence[str] | None,
+    program: str | None,
+    created_after: datetime | str | None,
+    created_before: datetime | str | None,
+    sort: str | None,
+) -> Params:
+    # `clean_params` drops None values and formats datetimes (naive ones as UTC).
+    if sort is not None and sort.upper() not in ("ASC", "DESC"):
+        raise InvalidInputError(f"sort must be 'ASC' or 'DESC', got {sort!r}")
+    return {
+        "backend": backend,
+        "session_id": session_id,
+        "pending": None if pending is None else ("true" if pending else "false"),
+        "tags": validate_tags(tags) or None,
+        "program": program,
+        "created_after": created_after,
+        "created_before": created_before,
+        "sort": sort.upper() if sort else None,
+        "exclude_params": "true",
+    }
+
+
+def page_rows(body: Any, offset: int) -> Page:
+    """A ``GET /v1/jobs`` page's rows, each paired with "the last row of the whole listing"."""
+    found = body.get("jobs") if isinstance(body, Mapping) else None
+    rows = [row for row in found or [] if isinstance(row, Mapping) and row.get("id")]
+    count = body.get("count") if isinstance(body, Mapping) else None
+    last_page = len(rows) < LIST_PAGE_SIZE or (
+        isinstance(count, int) and offset + len(rows) >= count
+    )
+    return [(row, last_page and i == len(rows) - 1) for i, row in enumerate(rows)]
+
+
+def session_create_body(backend: str, mode: str, max_ttl: int | None) -> dict[str, Any]:
+    if not isinstance(backend, str) or not backend:
+        raise InvalidInputError("backend must be a non-empty backend name, e.g. 'ibm_pittsburgh'")
+    if mode not in SESSION_MODES:
+        raise InvalidInputError(f"mode must be 'dedicated' (a session) or 'batch', got {mode!r}")
+    body: dict[str, Any] = {"mode": mode, "backend": backend}
+    if max_ttl is not None:
+        if isinstance(max_ttl, bool) or not isinstance(max_ttl, int) or max_ttl < 1:
+            raise InvalidInputError(f"max_ttl must be a whole number of seconds >= 1: {max_ttl!r}")
+        body["max_ttl"] = max_ttl
+    return body
+
+
+def workload_params(
+    *,
+    user: str | None,
+    sort: str | None,
+    page_size: int | None,
+    backend: str | None,
+    search: str | None,
+    status: str | Sequence[str] | None,
+    mode: str | None,
+    created_after: TimeArg,
+    created_before: TimeArg,
+    tags: str | Sequence[str] | None,
+) -> Params:
+    if page_size is not None and not 1 <= page_size <= 50:
+        raise InvalidInputError(f"page_size must be between 1 and 50, got {page_size}")
+    return {
+        "user": user,
+        "sort": sort,
+        "limit": page_size,
+        "backend": backend,
+        "search": search,
+        "status": strings(status),
+        "mode": mode,
+        "created_after": created_after,
+        "created_before": created_before,
+        "tags": strings(tags),
+    }
+
+
+def _next_cursor(page: Json) -> str | None:
+    link = page.get("next")
+    href = link.get("href") if isinstance(link, dict) else link
+    if not isinstance(href, str) or not href:
+        return None
+    query = parse_qs(urlsplit(href).query)
+    if "next" in query:
+        return query["next"][0]
+    # Not a URL with ?next=...: the value is the cursor itself.
+    return None if ("/" in href or "?" in href) else href
+
+
+class WorkloadPages:
+    """The cursor walk of ``GET /v1/workloads``: ``params`` is the next page's query (None:
+    stop), ``take`` turns a page into its workloads and moves on."""
+
+    def __init__(self, params: Params, limit: int | None) -> None:
+        self._filters = params
+        self.params: Params | None = params if limit is None or limit > 0 else None
+        self._left = limit
+        self._seen: set[str] = set()
+
+    def take(self, page: Json) -> list[Workload]:
+        items = page.get("workloads")
+        found = items if isinstance(items, list) else []
+        workloads = [parse_workload(item) for item in found if isinstance(item, dict)]
+        if self._left is not None:
+            workloads = workloads[: self._left]
+            self._left -= len(workloads)
+        cursor = _next_cursor(page)
+        # A repeated cursor or an empty page would loop forever; a reached limit needs no more.
+        if cursor is None or cursor in self._seen or not found or self._left == 0:
+            self.params = None
+        else:
+            self._seen.add(cursor)
+            self.params = {**self._filters, "next": cursor}
+        return workloads
+
+
+def analytics_params(
+    *,
+    instance: str | Sequence[str] | None,
+    backend: str | Sequence[str] | None,
+    user_id: str | Sequence[str] | None,
+    plan: str | Sequence[str] | None,
+    subscription_id: str | Sequence[str] | None,
+    interval_start: TimeArg,
+    interval_end: TimeArg,
+    simulators: bool | None,
+    group_by: str | None = None,
+) -> Params:
+    if group_by is not None and group_by not in _GROUP_BY:
+        raise InvalidInputError(f"group_by must be one of {sorted(_GROUP_BY)}, got {group_by!r}")
+    return {
+        "group_by": group_by,
+        "instance": strings(instance),
+        "backend": strings(backend),
+        "user_id": strings(user_id),
+        "plan": strings(plan),
+        "subscription_id": strings(subscription_id),
+        "interval_start": interval_start,
+        "interval_end": interval_end,
+        "simulators": simulators,
+    }
+
+
+def tag_search_params(text: str) -> Params:
+    if not isinstance(text, str) or not 3 <= len(text) <= 100:
+        raise InvalidInputError("tag search text must be 3 to 100 characters")
+    return {"type": "job", "search": text}
