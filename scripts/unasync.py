@@ -90,9 +90,15 @@ def generate() -> tuple[dict[Path, str], list[int]]:
         target = TARGET / source.name
         relative = source.relative_to(ROOT).as_posix()
         text = HEADER.format(source=relative) + rewrite(source.read_text(encoding="utf-8"), counts)
-        text = _ruff(["check", "--fix", "--select", "I,F401", "--exit-zero"], text, target)
-        outputs[target] = _ruff(["format"], text, target)
+        # ruff finds its config (and first-party packages) from where the file will live.
+        home = PACKAGE / "_sync" / source.name
+        text = _ruff(["check", "--fix", "--select", "I,F401", "--exit-zero"], text, home)
+        outputs[target] = _ruff(["format"], text, home)
     return outputs, counts
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,16 +113,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         for path, text in outputs.items():
             if not path.exists() or path.read_text(encoding="utf-8") != text:
-                problems.append(f"{path.relative_to(ROOT)} differs from what its source gives")
-        problems += [f"{p.relative_to(ROOT)} has no async source" for p in stale]
+                problems.append(f"{_shown(path)} differs from what its source gives")
+        problems += [f"{_shown(p)} has no async source" for p in stale]
     else:
         for path, text in outputs.items():
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 path.write_text(text, encoding="utf-8")
-                print(f"wrote {path.relative_to(ROOT)}")
+                print(f"wrote {_shown(path)}")
         for path in stale:
             path.unlink()
-            print(f"removed {path.relative_to(ROOT)}")
+            print(f"removed {_shown(path)}")
     for problem in problems:
         print(f"unasync: {problem}", file=sys.stderr)
     if problems and args.check:

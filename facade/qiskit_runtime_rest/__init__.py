@@ -1,13 +1,12 @@
 """qiskit_runtime_rest: a lean client for IBM's Qiskit Runtime REST API.
 
-The sync names load eagerly. The async ones (``AsyncRuntimeClient``, ``AsyncJob``,
-``AsyncSession``) load on first use, so ``import qiskit_runtime_rest`` never imports asyncio; type
-checkers still see them through the ``TYPE_CHECKING`` import below.
+The client and the errors load eagerly; every other name (the async client among them) loads on
+first use, so ``import qiskit_runtime_rest`` costs little more than ``import httpx`` and never
+imports asyncio. Type checkers see every name through the ``TYPE_CHECKING`` imports below.
 """
 
 from typing import TYPE_CHECKING, Any
 
-from ._crn import Crn
 from ._exceptions import (
     ApiConnectionError,
     ApiError,
@@ -26,40 +25,71 @@ from ._exceptions import (
     ServerError,
     UnexpectedResponseError,
 )
-from ._models import (
-    ApiVersion,
-    ApiVersionWarning,
-    Backend,
-    BackendStatus,
-    InstanceConfiguration,
-    InstanceInfo,
-    InstanceUsage,
-    SessionDetails,
-    Workload,
-)
-from ._results import (
-    BitArray,
-    DataBin,
-    EstimatorPubResult,
-    EstimatorResult,
-    SamplerPubResult,
-    SamplerResult,
-)
-from ._status import JobStatus
 from ._sync._client import RuntimeClient
-from ._sync._jobs import Job
-from ._sync._sessions import Session
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._async._client import AsyncRuntimeClient
     from ._async._jobs import AsyncJob
     from ._async._sessions import AsyncSession
+    from ._crn import Crn
+    from ._models import (
+        ApiVersion,
+        ApiVersionWarning,
+        Backend,
+        BackendStatus,
+        InstanceConfiguration,
+        InstanceInfo,
+        InstanceUsage,
+        SessionDetails,
+        Workload,
+    )
+    from ._results import (
+        BitArray,
+        DataBin,
+        EstimatorPubResult,
+        EstimatorResult,
+        SamplerPubResult,
+        SamplerResult,
+    )
+    from ._status import JobStatus
+    from ._sync._jobs import Job
+    from ._sync._sessions import Session
 
+# Loaded on first use (PEP 562): what a program touches is what it pays for at import.
 _LAZY = {
     "AsyncRuntimeClient": "._async._client",
     "AsyncJob": "._async._jobs",
     "AsyncSession": "._async._sessions",
+    "Crn": "._crn",
+    "Job": "._sync._jobs",
+    "JobStatus": "._status",
+    "Session": "._sync._sessions",
+    **dict.fromkeys(
+        [
+            "ApiVersion",
+            "ApiVersionWarning",
+            "Backend",
+            "BackendStatus",
+            "InstanceConfiguration",
+            "InstanceInfo",
+            "InstanceUsage",
+            "SessionDetails",
+            "Workload",
+        ],
+        "._models",
+    ),
+    **dict.fromkeys(
+        [
+            "BitArray",
+            "DataBin",
+            "EstimatorPubResult",
+            "EstimatorResult",
+            "SamplerPubResult",
+            "SamplerResult",
+        ],
+        "._results",
+    ),
 }
 
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 import httpx
 
@@ -34,16 +33,26 @@ _API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 TimeoutArg = float | httpx.Timeout | None
 
+_RESOURCES = (
+    "backends",
+    "instance",
+    "accounts",
+    "workloads",
+    "analytics",
+    "tags",
+    "jobs",
+    "sessions",
+)
 
-@dataclass(frozen=True)
-class Settings:
+
+class Settings(NamedTuple):
     crn: Crn
     base_url: str
     iam_url: str
     api_version: str
     timeout: httpx.Timeout
     policy: RetryPolicy
-    credential: Secret = field(repr=False)
+    credential: Secret  # its repr shows no secret
     refreshable: bool  # api_key (IAM exchange) vs a caller-managed bearer token
 
 
@@ -158,9 +167,6 @@ class ClientBase:
     _owns_http: bool
     _raw: AuthenticatedClient | None
 
-    def _bind_resources(self) -> None:
-        raise NotImplementedError
-
     def with_options(self, *, timeout: TimeoutArg) -> Self:
         """A view of this client whose calls use ``timeout`` (seconds or an ``httpx.Timeout``):
         ``rt.with_options(timeout=5).backends.list()``. It shares connections, tokens and
@@ -170,7 +176,8 @@ class ClientBase:
         view._owns_http = False
         view._on_close = []
         view._raw = None
-        view._bind_resources()
+        for name in _RESOURCES:  # cached on first use, bound to the client they came from
+            view.__dict__.pop(name, None)
         return view
 
     @classmethod

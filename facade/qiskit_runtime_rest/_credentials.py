@@ -11,9 +11,8 @@ import logging
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._constants import (
     DEFAULT_ACCOUNT_FILE,
@@ -62,8 +61,7 @@ class Secret:
         raise TypeError("Secret cannot be pickled")
 
 
-@dataclass(frozen=True, slots=True)
-class AccountSettings:
+class AccountSettings(NamedTuple):
     """Resolved connection settings; the keyword arguments of the client constructor."""
 
     api_key: Secret

@@ -8,7 +8,7 @@ before any request so a typo fails with a message naming the bad segment instead
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import httpx
 
@@ -35,8 +35,7 @@ _INSTANCE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _EXAMPLE = "crn:v1:bluemix:public:quantum-computing:<region>:a/<account>:<instance>::"
 
 
-@dataclass(frozen=True, slots=True)
-class Crn:
+class Crn(NamedTuple):
     """A parsed, validated instance CRN. ``str(crn)`` is the exact header value."""
 
     cname: str

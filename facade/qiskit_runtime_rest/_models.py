@@ -53,16 +53,6 @@ class _Body:
         return self.body
 
 
-def format_time(value: TimeArg) -> str | None:
-    """A query-string timestamp. Naive datetimes are taken as UTC; strings pass through."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, datetime):
-        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return value.isoformat()
-
-
 def parse_time(value: Any) -> datetime | None:
     """Lenient ISO 8601 parsing; None for anything unparsable (``body`` keeps the value as sent)."""
     if not isinstance(value, str) or not value:

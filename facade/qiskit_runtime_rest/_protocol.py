@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
 from ._constants import LIST_PAGE_SIZE
 from ._exceptions import InvalidInputError, UnexpectedResponseError, body_snippet, safe_url
-from ._models import Json, TimeArg, Workload, format_time, parse_workload
-from ._pubs import validate_tags
+
+if TYPE_CHECKING:
+    from ._models import Json, TimeArg, Workload
 
 Params = dict[str, Any]
 # A listing page's rows, each paired with "this is the last row of the whole listing".
@@ -100,6 +101,16 @@ def account_path(account_id: str) -> str:
 # --------------------------------------------------------------------------- query parameters
 
 
+def format_time(value: TimeArg) -> str | None:
+    """A query-string timestamp. Naive datetimes are taken as UTC; strings pass through."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return value.isoformat()
+
+
 def clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """Drop None values, format dates and datetimes (``format_time``: naive ones are UTC); lists
     stay lists (httpx sends them as repeated keys)."""
@@ -155,6 +166,8 @@ def job_list_params(
     sort: str | None,
 ) -> Params:
     # `clean_params` drops None values and formats datetimes (naive ones as UTC).
+    from ._pubs import validate_tags
+
     if sort is not None and sort.upper() not in ("ASC", "DESC"):
         raise InvalidInputError(f"sort must be 'ASC' or 'DESC', got {sort!r}")
     return {
@@ -246,6 +259,8 @@ class WorkloadPages:
         self._seen: set[str] = set()
 
     def take(self, page: Json) -> list[Workload]:
+        from ._models import parse_workload
+
         items = page.get("workloads")
         found = items if isinstance(items, list) else []
         workloads = [parse_workload(item) for item in found if isinstance(item, dict)]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import httpx
 
@@ -42,14 +42,13 @@ _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _NOT_RETRYABLE = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.ProxyError)
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     max_retries: int = DEFAULT_MAX_RETRIES
     initial_delay: float = INITIAL_RETRY_DELAY
     max_delay: float = MAX_RETRY_DELAY
     jitter: float = RETRY_JITTER
     max_retry_after: float = MAX_RETRY_AFTER
-    random: Callable[[], float] = field(default=random.random, repr=False)
+    random: Callable[[], float] = random.random
 
     def retries_error(self, request: httpx.Request, exc: httpx.TransportError) -> bool:
         if isinstance(exc, _NEVER_SENT):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -20,24 +21,25 @@ from .._client_base import (
     resolve_settings,
 )
 from .._constants import DEFAULT_CONNECTION_LIMITS
-from .._models import ApiVersion, check_pinned_version, parse_versions
 from .._protocol import clean_params, read_json
 from ._auth import AsyncIAMTokenManager, AsyncRuntimeAuth, AsyncStaticToken
 from ._flavour import Opener, sleep
-from ._jobs import AsyncJobs
-from ._resources import (
-    AsyncAccounts,
-    AsyncAnalytics,
-    AsyncBackends,
-    AsyncInstance,
-    AsyncTags,
-    AsyncWorkloads,
-)
-from ._sessions import AsyncSession, AsyncSessions
 from ._transport import AsyncRetryTransport
 
 if TYPE_CHECKING:
     from qiskit_runtime_api import AuthenticatedClient
+
+    from .._models import ApiVersion
+    from ._jobs import AsyncJobs
+    from ._resources import (
+        AsyncAccounts,
+        AsyncAnalytics,
+        AsyncBackends,
+        AsyncInstance,
+        AsyncTags,
+        AsyncWorkloads,
+    )
+    from ._sessions import AsyncSession, AsyncSessions
 
 __all__ = ["AsyncRuntimeClient"]
 
@@ -104,17 +106,63 @@ class AsyncRuntimeClient(ClientBase):
         http.auth = AsyncRuntimeAuth(self._tokens, str(settings.crn), settings.api_version)
         self._http = http
         self._raw: AuthenticatedClient | None = None
-        self._bind_resources()
 
-    def _bind_resources(self) -> None:
-        self.backends = AsyncBackends(self)
-        self.instance = AsyncInstance(self)
-        self.accounts = AsyncAccounts(self, self._settings.crn.account_id)
-        self.workloads = AsyncWorkloads(self)
-        self.analytics = AsyncAnalytics(self)
-        self.tags = AsyncTags(self)
-        self.jobs = AsyncJobs(self)
-        self.sessions = AsyncSessions(self)
+    # The resources load on first use: `import qiskit_runtime_rest` stays cheap.
+    @cached_property
+    def backends(self) -> AsyncBackends:
+        """Devices: list, status, configuration, properties, defaults."""
+        from ._resources import AsyncBackends
+
+        return AsyncBackends(self)
+
+    @cached_property
+    def instance(self) -> AsyncInstance:
+        """The instance the CRN selects: details, configuration, usage limit, usage."""
+        from ._resources import AsyncInstance
+
+        return AsyncInstance(self)
+
+    @cached_property
+    def accounts(self) -> AsyncAccounts:
+        """Account configuration (plans, limits)."""
+        from ._resources import AsyncAccounts
+
+        return AsyncAccounts(self, self._settings.crn.account_id)
+
+    @cached_property
+    def workloads(self) -> AsyncWorkloads:
+        """Jobs and sessions of the instance, page by page."""
+        from ._resources import AsyncWorkloads
+
+        return AsyncWorkloads(self)
+
+    @cached_property
+    def analytics(self) -> AsyncAnalytics:
+        """Account-wide usage analytics."""
+        from ._resources import AsyncAnalytics
+
+        return AsyncAnalytics(self)
+
+    @cached_property
+    def tags(self) -> AsyncTags:
+        """Search the job tags used in the instance."""
+        from ._resources import AsyncTags
+
+        return AsyncTags(self)
+
+    @cached_property
+    def jobs(self) -> AsyncJobs:
+        """Submit, find and wait on jobs."""
+        from ._jobs import AsyncJobs
+
+        return AsyncJobs(self)
+
+    @cached_property
+    def sessions(self) -> AsyncSessions:
+        """Open a session or batch, or re-attach to one."""
+        from ._sessions import AsyncSessions
+
+        return AsyncSessions(self)
 
     def session(self, backend: str, *, max_ttl: int | None = None) -> Opener[AsyncSession]:
         """Open a dedicated session (``POST /v1/sessions``, mode ``dedicated``). Use it as a
@@ -167,6 +215,8 @@ class AsyncRuntimeClient(ClientBase):
 
     async def versions(self) -> list[ApiVersion]:
         """``GET /v1/versions``; warns if the pinned ``IBM-API-Version`` is deprecated or sunset."""
+        from .._models import check_pinned_version, parse_versions
+
         response = await self._request("GET", "/v1/versions")
         versions = parse_versions(read_json(response, "versions"))
         check_pinned_version(versions, self.api_version)

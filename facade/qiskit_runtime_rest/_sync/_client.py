@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -22,24 +23,25 @@ from .._client_base import (
     resolve_settings,
 )
 from .._constants import DEFAULT_CONNECTION_LIMITS
-from .._models import ApiVersion, check_pinned_version, parse_versions
 from .._protocol import clean_params, read_json
 from ._auth import IAMTokenManager, RuntimeAuth, StaticToken
 from ._flavour import sleep
-from ._jobs import Jobs
-from ._resources import (
-    Accounts,
-    Analytics,
-    Backends,
-    Instance,
-    Tags,
-    Workloads,
-)
-from ._sessions import Session, Sessions
 from ._transport import RetryTransport
 
 if TYPE_CHECKING:
     from qiskit_runtime_api import AuthenticatedClient
+
+    from .._models import ApiVersion
+    from ._jobs import Jobs
+    from ._resources import (
+        Accounts,
+        Analytics,
+        Backends,
+        Instance,
+        Tags,
+        Workloads,
+    )
+    from ._sessions import Session, Sessions
 
 __all__ = ["RuntimeClient"]
 
@@ -106,17 +108,63 @@ class RuntimeClient(ClientBase):
         http.auth = RuntimeAuth(self._tokens, str(settings.crn), settings.api_version)
         self._http = http
         self._raw: AuthenticatedClient | None = None
-        self._bind_resources()
 
-    def _bind_resources(self) -> None:
-        self.backends = Backends(self)
-        self.instance = Instance(self)
-        self.accounts = Accounts(self, self._settings.crn.account_id)
-        self.workloads = Workloads(self)
-        self.analytics = Analytics(self)
-        self.tags = Tags(self)
-        self.jobs = Jobs(self)
-        self.sessions = Sessions(self)
+    # The resources load on first use: `import qiskit_runtime_rest` stays cheap.
+    @cached_property
+    def backends(self) -> Backends:
+        """Devices: list, status, configuration, properties, defaults."""
+        from ._resources import Backends
+
+        return Backends(self)
+
+    @cached_property
+    def instance(self) -> Instance:
+        """The instance the CRN selects: details, configuration, usage limit, usage."""
+        from ._resources import Instance
+
+        return Instance(self)
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        """Account configuration (plans, limits)."""
+        from ._resources import Accounts
+
+        return Accounts(self, self._settings.crn.account_id)
+
+    @cached_property
+    def workloads(self) -> Workloads:
+        """Jobs and sessions of the instance, page by page."""
+        from ._resources import Workloads
+
+        return Workloads(self)
+
+    @cached_property
+    def analytics(self) -> Analytics:
+        """Account-wide usage analytics."""
+        from ._resources import Analytics
+
+        return Analytics(self)
+
+    @cached_property
+    def tags(self) -> Tags:
+        """Search the job tags used in the instance."""
+        from ._resources import Tags
+
+        return Tags(self)
+
+    @cached_property
+    def jobs(self) -> Jobs:
+        """Submit, find and wait on jobs."""
+        from ._jobs import Jobs
+
+        return Jobs(self)
+
+    @cached_property
+    def sessions(self) -> Sessions:
+        """Open a session or batch, or re-attach to one."""
+        from ._sessions import Sessions
+
+        return Sessions(self)
 
     def session(self, backend: str, *, max_ttl: int | None = None) -> Session:
         """Open a dedicated session (``POST /v1/sessions``, mode ``dedicated``). Use it as a
@@ -169,6 +217,8 @@ class RuntimeClient(ClientBase):
 
     def versions(self) -> list[ApiVersion]:
         """``GET /v1/versions``; warns if the pinned ``IBM-API-Version`` is deprecated or sunset."""
+        from .._models import check_pinned_version, parse_versions
+
         response = self._request("GET", "/v1/versions")
         versions = parse_versions(read_json(response, "versions"))
         check_pinned_version(versions, self.api_version)
