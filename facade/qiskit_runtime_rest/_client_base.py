@@ -10,13 +10,20 @@ authenticated, stamped, retried and error-mapped the same way.
 from __future__ import annotations
 
 import copy
+import logging
+import os
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 import httpx
 
-from ._constants import DEFAULT_API_VERSION, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._constants import (
+    DEFAULT_API_VERSION,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    MAX_RATE_LIMIT_RETRIES,
+)
 from ._credentials import Secret, account_from_env, load_saved_account, save_account
 from ._crn import Crn, api_base_url, iam_base_url, normalize_base_url
 from ._exceptions import InvalidInputError, QiskitRuntimeError
@@ -28,6 +35,8 @@ if TYPE_CHECKING:
 # The generated client insists on a token and would show it in its attrs repr; the real token is
 # added per request by our auth flow, so it only ever holds this marker.
 _RAW_TOKEN_MARKER = "managed-by-qiskit-runtime-rest"
+
+logger = logging.getLogger("qiskit_runtime_rest")
 
 _API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -92,7 +101,11 @@ def resolve_settings(
         iam_url=iam_url or iam_base_url(parsed, private_endpoint=private_endpoint),
         api_version=version,
         timeout=as_timeout(timeout) or DEFAULT_TIMEOUT,
-        policy=RetryPolicy(max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries),
+        policy=RetryPolicy(
+            max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
+            # max_retries=0 means "no retries", rate limits included
+            max_rate_limit_retries=MAX_RATE_LIMIT_RETRIES if max_retries != 0 else 0,
+        ),
         credential=credential,
         refreshable=refreshable,
     )
@@ -186,7 +199,10 @@ class ClientBase:
         ``IAM_URL`` (as qiskit-ibm-runtime reads them); ``overrides`` are constructor arguments."""
         kwargs = account_from_env().client_kwargs()
         kwargs.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**kwargs)
+        client = cls(**kwargs)
+        if "api_key" not in overrides and "bearer_token" not in overrides:
+            client._credential_source = ("env",)
+        return client
 
     @classmethod
     def from_saved_account(
@@ -195,7 +211,11 @@ class ClientBase:
         """From qiskit-ibm-runtime's ``~/.qiskit/qiskit-ibm.json`` (named, or the default entry)."""
         kwargs = load_saved_account(name, filename).client_kwargs()
         kwargs.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**kwargs)
+        client = cls(**kwargs)
+        if "api_key" not in overrides and "bearer_token" not in overrides:
+            path = None if filename is None else os.fspath(filename)
+            client._credential_source = ("saved", name, path)
+        return client
 
     @classmethod
     def local(cls, **emulator_options: Any) -> Self:
@@ -218,11 +238,77 @@ class ClientBase:
             emulator.stop()
             raise
         client._on_close.append(emulator.stop)
+        client._credential_source = ("local",)  # the emulator's key is not a secret
         return client
 
     def _run_closers(self) -> None:
         while self._on_close:
             self._on_close.pop()()
+
+    def _after_fork(self, parent_pid: int) -> None:
+        self._on_close = []  # the parent's embedded emulator, if any, stays the parent's
+        logger.debug(
+            "client used in process %s, forked from %s: new connections", os.getpid(), parent_pid
+        )
+
+    # Where the API key comes from, so that a pickle can name its source instead of carrying it:
+    # ("env",), ("saved", name, filename), ("local",) or ("explicit",).
+    _credential_source: tuple[str | None, ...] = ("explicit",)
+
+    def __copy__(self) -> Self:
+        # A shallow copy shares connections and tokens (what `with_options` wants); pickling,
+        # below, never does.
+        twin = object.__new__(type(self))
+        twin.__dict__.update(self.__dict__)
+        return twin
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the settings and where the key comes from, never a token or a connection: the
+        unpickled client opens its own connections and fetches its own token. A client built
+        from ``from_env()`` reads the key from the worker's environment, one built from
+        ``from_saved_account()`` from the worker's account file, one from ``local()`` keeps the
+        emulator's key (not a secret). A key or token passed in as an argument is never
+        written into a pickle."""
+        source = self._credential_source
+        if source[0] == "explicit":
+            kind = "an api_key" if self._settings.refreshable else "a bearer_token"
+            raise NotPicklableError(
+                f"a {type(self).__name__} built with {kind} argument cannot be pickled: that "
+                "would write the credential into the pickle. Build it with "
+                f"{type(self).__name__}.from_env() or .from_saved_account(name) (the worker "
+                "then reads the key from its own environment or account file), or create the "
+                "client inside the worker."
+            )
+        settings = self._settings
+        state: dict[str, Any] = {
+            "crn": str(settings.crn),
+            "base_url": settings.base_url,
+            "iam_url": settings.iam_url,
+            "api_version": settings.api_version,
+            "timeout": settings.timeout,
+            "max_retries": settings.policy.max_retries,
+            "verify": getattr(self, "_verify", True),
+        }
+        if source[0] == "local":
+            state["api_key"] = settings.credential.get_secret_value()
+        return (_unpickle_client, (type(self), source, state, self._call_timeout))
+
+
+class NotPicklableError(QiskitRuntimeError, TypeError):
+    """This object cannot be pickled without writing a secret into the pickle."""
+
+
+def _unpickle_client(
+    cls: type[ClientBase], source: tuple[str | None, ...], state: dict[str, Any], call: Any
+) -> ClientBase:
+    if source[0] == "env":
+        state["api_key"] = account_from_env().api_key.get_secret_value()
+    elif source[0] == "saved":
+        state["api_key"] = load_saved_account(source[1], source[2]).api_key.get_secret_value()
+    client = cls(**state)
+    client._credential_source = source
+    client._call_timeout = call
+    return client
 
 
 def _start_emulator(options: dict[str, Any]) -> Any:

@@ -48,6 +48,9 @@ DEFAULT_CONNECTION_LIMITS: Final = httpx.Limits(max_connections=20, max_keepaliv
 # Retries. The delay before retry n (0-based) is min(INITIAL * 2**n, MAX) times a jitter factor in
 # [1 - JITTER, 1], unless the server sent Retry-After.
 DEFAULT_MAX_RETRIES: Final = 3
+# A 429 means the server did not take the request, so any method (POST /v1/jobs included) is
+# retried after one, honouring Retry-After; a bulk submission slows down instead of failing.
+MAX_RATE_LIMIT_RETRIES: Final = 8
 INITIAL_RETRY_DELAY: Final = 0.5
 MAX_RETRY_DELAY: Final = 8.0
 RETRY_JITTER: Final = 0.25
@@ -89,9 +92,17 @@ POLL_JITTER: Final = 0.1
 # A single status request never waits longer than this for its answer, or less: a request cut to
 # the few milliseconds left of a wait would only turn a late answer into a useless error.
 MIN_POLL_REQUEST_TIMEOUT: Final = 1.0
-# With no deadline, a waiter gives up after this many consecutive failed polls (each already
-# retried by the transport) rather than spin through an outage forever.
-MAX_CONSECUTIVE_POLL_FAILURES: Final = 5
+# With no deadline, a waiter keeps polling through an outage (each poll already retried by the
+# transport) for this many seconds of nothing but failures, then gives up rather than spin
+# forever. A restart of the service, or of the emulator, fits well inside it.
+MAX_OUTAGE: Final = 120.0
+# wait_all's poll interval stops growing here: a round costs a few listing pages whatever the
+# number of jobs, so it can afford to look often and return soon after the last job ends.
+WAIT_ALL_MAX_INTERVAL: Final = 2.0
+# How far a client's clock may be off the server's when a listing is narrowed by creation time.
+LISTING_CLOCK_SKEW: Final = 600.0
+# A job a narrowed listing missed this many rounds in a row is polled on its own.
+LISTING_MISSES_BEFORE_POLL: Final = 2
 
 IDEMPOTENCY_TAG_PREFIX: Final = "qrr-idem-"
 LIST_PAGE_SIZE: Final = 200  # the API's maximum

@@ -8,8 +8,10 @@ Policy (``docs/core-notes.md``):
 * GET, PUT, DELETE, HEAD, OPTIONS: retried on any transport error, and on 429, 500, 502, 503, 504,
   520, 521, 522, 524.
 * POST, PATCH: retried only when the request provably never left the client (connect error,
-  connect timeout, pool timeout). Never after a read timeout or an error status: a duplicated
-  ``POST /v1/jobs`` costs real quantum time.
+  connect timeout, pool timeout), or after a 429 (the server did not take it). Never after a read
+  timeout or another error status: a duplicated ``POST /v1/jobs`` costs real quantum time.
+* 429: any method, on its own budget (``MAX_RATE_LIMIT_RETRIES``), so a rate-limited bulk
+  submission slows down instead of failing.
 * Delay: ``Retry-After`` when the server sends one (a value above the cap means "give up now"),
   else jittered exponential backoff.
 """
@@ -27,6 +29,7 @@ from ._constants import (
     DEFAULT_MAX_RETRIES,
     IDEMPOTENT_METHODS,
     INITIAL_RETRY_DELAY,
+    MAX_RATE_LIMIT_RETRIES,
     MAX_RETRY_AFTER,
     MAX_RETRY_DELAY,
     RETRY_JITTER,
@@ -44,6 +47,7 @@ _NOT_RETRYABLE = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.Pro
 
 class RetryPolicy(NamedTuple):
     max_retries: int = DEFAULT_MAX_RETRIES
+    max_rate_limit_retries: int = MAX_RATE_LIMIT_RETRIES
     initial_delay: float = INITIAL_RETRY_DELAY
     max_delay: float = MAX_RETRY_DELAY
     jitter: float = RETRY_JITTER
@@ -57,8 +61,19 @@ class RetryPolicy(NamedTuple):
             return False
         return request.method in IDEMPOTENT_METHODS
 
-    def retries_status(self, request: httpx.Request, status_code: int) -> bool:
-        return request.method in IDEMPOTENT_METHODS and status_code in RETRYABLE_STATUS_CODES
+    def retries_status(
+        self, request: httpx.Request, status_code: int, retries: int, rate_limited: int
+    ) -> bool:
+        """Whether to try again after an error status, ``retries`` retries (``rate_limited`` of
+        them after a 429) into the request. A 429 means the request was not taken: any method
+        is retried, on a budget of its own."""
+        if status_code == 429:
+            return rate_limited < self.max_rate_limit_retries
+        return (
+            retries - rate_limited < self.max_retries
+            and request.method in IDEMPOTENT_METHODS
+            and status_code in RETRYABLE_STATUS_CODES
+        )
 
     def backoff(self, attempt: int) -> float:
         base = min(self.initial_delay * 2.0**attempt, self.max_delay)

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from ._constants import (
     INITIAL_POLL_INTERVAL,
-    MAX_CONSECUTIVE_POLL_FAILURES,
+    MAX_OUTAGE,
     MAX_POLL_INTERVAL,
     MIN_POLL_REQUEST_TIMEOUT,
     POLL_BACKOFF_FACTOR,
@@ -77,6 +77,9 @@ class Deadline:
         self.timeout = timeout
         self._end = None if timeout is None else clock() + timeout
 
+    def now(self) -> float:
+        return self._clock()
+
     def remaining(self) -> float | None:
         return None if self._end is None else self._end - self._clock()
 
@@ -106,23 +109,27 @@ class Deadline:
 
 
 class FailureBudget:
-    """Counts consecutive failed polls; decides whether one more is worth waiting through."""
+    """Decides whether a failed poll (or ``wait_all`` round) is worth waiting through: transient
+    failures are, until the deadline, or with no deadline for ``MAX_OUTAGE`` seconds of nothing
+    but failures."""
 
     def __init__(self, deadline: Deadline) -> None:
         self._deadline = deadline
-        self._count = 0
+        self._since: float | None = None
 
     def absorb(self, exc: Exception) -> bool:
         """True when the waiter should keep going after ``exc``."""
         if not isinstance(exc, TransientErrors):
             return False
-        self._count += 1
+        now = self._deadline.now()
+        if self._since is None:
+            self._since = now
         if self._deadline.timeout is None:
-            return self._count < MAX_CONSECUTIVE_POLL_FAILURES
+            return now - self._since < MAX_OUTAGE
         return not self._deadline.expired()
 
     def reset(self) -> None:
-        self._count = 0
+        self._since = None
 
 
 def raise_for_outcome(job_id: str, state: JobState) -> None:

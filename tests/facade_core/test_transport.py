@@ -12,7 +12,7 @@ from qiskit_runtime_rest import (
     RateLimitError,
     ServerError,
 )
-from qiskit_runtime_rest._constants import MAX_RETRY_DELAY
+from qiskit_runtime_rest._constants import MAX_RATE_LIMIT_RETRIES, MAX_RETRY_DELAY
 from qiskit_runtime_rest._retry import RetryPolicy
 
 # Each test runs with the sync client and with the async one (tests/flavours.py).
@@ -56,12 +56,35 @@ def test_idempotent_methods_are_retried_on_5xx_and_connection_errors(method: str
 
 
 @pytest.mark.parametrize("method", ["POST", "PATCH"])
-@pytest.mark.parametrize("status", [429, 500, 503, 524])
+@pytest.mark.parametrize("status", [500, 503, 524])
 def test_post_and_patch_are_never_retried_after_an_answer(method: str, status: int) -> None:
     api, sleeps, result = _send(method, json_response(status, {"message": "no"}))
-    assert isinstance(result, RateLimitError if status == 429 else ServerError)
+    assert isinstance(result, ServerError)
     assert len(api.api_requests(PATH)) == 1
     assert sleeps == []
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH", "GET"])
+def test_a_429_is_retried_for_any_method_honouring_retry_after(method: str) -> None:
+    # A 429 means the server did not take the request: even POST /v1/jobs is safe to resend.
+    limited = json_response(429, {"message": "slow down"}, **{"Retry-After": "1"})
+    api = FakeApi()
+    api.script(method, PATH, limited, limited, OK)
+    sleeps: list[float] = []
+    response = make_client(api, sleeps=sleeps)._request(method, "/v1/thing")
+    assert response.status_code == 200
+    assert len(api.api_requests(PATH)) == 3
+    assert sleeps == [1.0, 1.0]
+
+
+def test_rate_limits_have_their_own_budget_and_max_retries_0_turns_them_off() -> None:
+    api = FakeApi()
+    api.script("POST", PATH, json_response(429, {"message": "slow down"}))
+    with pytest.raises(RateLimitError):
+        make_client(api)._request("POST", "/v1/thing")
+    assert len(api.api_requests(PATH)) == 1 + MAX_RATE_LIMIT_RETRIES
+    api, sleeps, result = _send("POST", json_response(429, {}), max_retries=0)
+    assert isinstance(result, RateLimitError) and sleeps == []
 
 
 @pytest.mark.parametrize("method", ["POST", "PATCH"])

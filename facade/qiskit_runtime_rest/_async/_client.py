@@ -4,6 +4,7 @@ Settings, validation and the alternative constructors are shared, in ``_client_b
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from functools import cached_property
@@ -70,7 +71,7 @@ class AsyncRuntimeClient(ClientBase):
         _clock: Callable[[], float] | None = None,
         _sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
-        self._settings = settings = resolve_settings(
+        self._settings = resolve_settings(
             api_key=api_key,
             bearer_token=bearer_token,
             crn=crn,
@@ -83,8 +84,15 @@ class AsyncRuntimeClient(ClientBase):
         )
         self._clock: Callable[[], float] = _clock or time.monotonic
         self._sleep: Callable[[float], Awaitable[None]] = _sleep or sleep
-        self._owns_http = http_client is None
         self._on_close = []
+        self._open(http_client, verify)
+
+    def _open(self, http_client: httpx.AsyncClient | None, verify: bool) -> None:
+        """Connections, token cache and auth flow: everything a process must not share."""
+        settings = self._settings
+        self._pid = os.getpid()
+        self._verify = verify
+        self._owns_http = http_client is None
         http = http_client or httpx.AsyncClient(verify=verify, limits=DEFAULT_CONNECTION_LIMITS)
         http.base_url = httpx.URL(settings.base_url)
         http.timeout = settings.timeout
@@ -103,9 +111,22 @@ class AsyncRuntimeClient(ClientBase):
             )
         else:
             self._tokens = AsyncStaticToken(settings.credential)
-        http.auth = AsyncRuntimeAuth(self._tokens, str(settings.crn), settings.api_version)
+        http.auth = AsyncRuntimeAuth(
+            self._tokens,
+            str(settings.crn),
+            settings.api_version,
+            connections=None if http_client else DEFAULT_CONNECTION_LIMITS.max_connections,
+        )
         self._http = http
         self._raw: AuthenticatedClient | None = None
+
+    def _check_process(self) -> None:
+        # After os.fork() the child shares the parent's sockets and may find a lock held by a
+        # parent thread: it must open its own connections and token cache, never touch those.
+        if self._pid != os.getpid():
+            forked_from = self._pid
+            self._open(None, self._verify)
+            self._after_fork(forked_from)
 
     # The resources load on first use: `import qiskit_runtime_rest` stays cheap.
     @cached_property
@@ -182,6 +203,7 @@ class AsyncRuntimeClient(ClientBase):
         async one) are authenticated, CRN- and version-stamped, retried and error-mapped exactly
         like the facade's own calls.
         """
+        self._check_process()
         if self._raw is None:
             self._raw = raw_client(self.base_url).set_async_httpx_client(self._http)
         return self._raw
@@ -197,6 +219,7 @@ class AsyncRuntimeClient(ClientBase):
         timeout: TimeoutArg = None,
     ) -> httpx.Response:
         """Send one API request; return the 2xx response (body read) or raise the typed error."""
+        self._check_process()
         per_call = as_timeout(timeout) or self._call_timeout
         return await self._http.request(
             method,
@@ -210,6 +233,7 @@ class AsyncRuntimeClient(ClientBase):
     async def authenticate(self) -> float | None:
         """Get (or reuse) the IAM token now, to fail fast on bad credentials; returns the seconds
         it stays valid (None for a caller-managed ``bearer_token``)."""
+        self._check_process()
         await self._tokens.get_token()
         return self._tokens.seconds_left()
 
@@ -225,7 +249,7 @@ class AsyncRuntimeClient(ClientBase):
     async def aclose(self) -> None:
         """Close the connections (only those of an httpx client this object created)."""
         try:
-            if self._owns_http:
+            if self._owns_http and self._pid == os.getpid():
                 await self._http.aclose()
         finally:
             self._run_closers()

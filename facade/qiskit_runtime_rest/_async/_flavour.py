@@ -15,7 +15,16 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 
-__all__ = ["AuthBase", "Lock", "Opener", "call_back", "gather", "open_lazily", "sleep"]
+__all__ = [
+    "AuthBase",
+    "Lock",
+    "Opener",
+    "Slots",
+    "call_back",
+    "gather",
+    "open_lazily",
+    "sleep",
+]
 
 T = TypeVar("T")
 
@@ -79,6 +88,22 @@ class Opener(Generic[C]):
     ) -> None:
         if self._opened is not None:
             await self._opened.__aexit__(exc_type, exc, tb)
+
+
+class Slots:
+    """At most ``limit`` holders at once (``None``: no limit). The auth flow takes a slot before
+    it stamps the token, so a request waits for a connection before its token is chosen."""
+
+    def __init__(self, limit: int | None) -> None:
+        self._semaphore = asyncio.Semaphore(limit) if limit else None
+
+    async def __aenter__(self) -> None:
+        if self._semaphore is not None:
+            await self._semaphore.acquire()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._semaphore is not None:
+            self._semaphore.release()
 
 
 def open_lazily(create: Callable[[], Awaitable[C]]) -> Opener[C]:

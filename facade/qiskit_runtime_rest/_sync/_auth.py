@@ -31,7 +31,7 @@ from .._tokens import (
     stamp_identity,
     unreachable,
 )
-from ._flavour import AuthBase, Lock
+from ._flavour import AuthBase, Lock, Slots
 
 __all__ = ["IAMTokenManager", "RuntimeAuth", "StaticToken"]
 
@@ -114,10 +114,19 @@ class StaticToken:
 class RuntimeAuth(AuthBase):
     """The auth flow installed on the client's httpx client."""
 
-    def __init__(self, tokens: IAMTokenManager | StaticToken, crn: str, api_version: str) -> None:
+    def __init__(
+        self,
+        tokens: IAMTokenManager | StaticToken,
+        crn: str,
+        api_version: str,
+        connections: int | None = None,
+    ) -> None:
         self._tokens = tokens
         self._crn = crn
         self._api_version = api_version
+        # As many requests past the token as there are connections: the others queue here,
+        # before a token is chosen, not in the pool with a token that may expire meanwhile.
+        self._slots = Slots(connections)
 
     def sync_auth_flow(
         self, request: httpx.Request
@@ -127,14 +136,16 @@ class RuntimeAuth(AuthBase):
             response = yield request
             _raise_for_status(response)
             return
-        token = self._tokens.get_token()
-        stamp_identity(request, token, self._crn, self._api_version)
-        response = yield request
-        if response.status_code == 401 and self._tokens.can_refresh:
-            logger.info("API answered 401; refreshing the IAM token and retrying once")
-            self._tokens.invalidate(token)
-            stamp_identity(request, self._tokens.get_token(), self._crn, self._api_version)
+        with self._slots:
+            token = self._tokens.get_token()
+            stamp_identity(request, token, self._crn, self._api_version)
             response = yield request
+            if response.status_code == 401 and self._tokens.can_refresh:
+                logger.info("API answered 401; refreshing the IAM token and retrying once")
+                self._tokens.invalidate(token)
+                token = self._tokens.get_token()
+                stamp_identity(request, token, self._crn, self._api_version)
+                response = yield request
         _raise_for_status(response)
 
     def __repr__(self) -> str:

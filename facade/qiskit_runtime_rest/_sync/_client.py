@@ -6,6 +6,7 @@ Settings, validation and the alternative constructors are shared, in ``_client_b
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from functools import cached_property
@@ -72,7 +73,7 @@ class RuntimeClient(ClientBase):
         _clock: Callable[[], float] | None = None,
         _sleep: Callable[[float], None] | None = None,
     ) -> None:
-        self._settings = settings = resolve_settings(
+        self._settings = resolve_settings(
             api_key=api_key,
             bearer_token=bearer_token,
             crn=crn,
@@ -85,8 +86,15 @@ class RuntimeClient(ClientBase):
         )
         self._clock: Callable[[], float] = _clock or time.monotonic
         self._sleep: Callable[[float], None] = _sleep or sleep
-        self._owns_http = http_client is None
         self._on_close = []
+        self._open(http_client, verify)
+
+    def _open(self, http_client: httpx.Client | None, verify: bool) -> None:
+        """Connections, token cache and auth flow: everything a process must not share."""
+        settings = self._settings
+        self._pid = os.getpid()
+        self._verify = verify
+        self._owns_http = http_client is None
         http = http_client or httpx.Client(verify=verify, limits=DEFAULT_CONNECTION_LIMITS)
         http.base_url = httpx.URL(settings.base_url)
         http.timeout = settings.timeout
@@ -105,9 +113,22 @@ class RuntimeClient(ClientBase):
             )
         else:
             self._tokens = StaticToken(settings.credential)
-        http.auth = RuntimeAuth(self._tokens, str(settings.crn), settings.api_version)
+        http.auth = RuntimeAuth(
+            self._tokens,
+            str(settings.crn),
+            settings.api_version,
+            connections=None if http_client else DEFAULT_CONNECTION_LIMITS.max_connections,
+        )
         self._http = http
         self._raw: AuthenticatedClient | None = None
+
+    def _check_process(self) -> None:
+        # After os.fork() the child shares the parent's sockets and may find a lock held by a
+        # parent thread: it must open its own connections and token cache, never touch those.
+        if self._pid != os.getpid():
+            forked_from = self._pid
+            self._open(None, self._verify)
+            self._after_fork(forked_from)
 
     # The resources load on first use: `import qiskit_runtime_rest` stays cheap.
     @cached_property
@@ -184,6 +205,7 @@ class RuntimeClient(ClientBase):
         async one) are authenticated, CRN- and version-stamped, retried and error-mapped exactly
         like the facade's own calls.
         """
+        self._check_process()
         if self._raw is None:
             self._raw = raw_client(self.base_url).set_httpx_client(self._http)
         return self._raw
@@ -199,6 +221,7 @@ class RuntimeClient(ClientBase):
         timeout: TimeoutArg = None,
     ) -> httpx.Response:
         """Send one API request; return the 2xx response (body read) or raise the typed error."""
+        self._check_process()
         per_call = as_timeout(timeout) or self._call_timeout
         return self._http.request(
             method,
@@ -212,6 +235,7 @@ class RuntimeClient(ClientBase):
     def authenticate(self) -> float | None:
         """Get (or reuse) the IAM token now, to fail fast on bad credentials; returns the seconds
         it stays valid (None for a caller-managed ``bearer_token``)."""
+        self._check_process()
         self._tokens.get_token()
         return self._tokens.seconds_left()
 
@@ -227,7 +251,7 @@ class RuntimeClient(ClientBase):
     def close(self) -> None:
         """Close the connections (only those of an httpx client this object created)."""
         try:
-            if self._owns_http:
+            if self._owns_http and self._pid == os.getpid():
                 self._http.close()
         finally:
             self._run_closers()

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-__all__ = ["AuthBase", "Lock", "call_back", "gather", "open_lazily", "sleep"]
+__all__ = ["AuthBase", "Lock", "Slots", "call_back", "gather", "open_lazily", "sleep"]
 
 T = TypeVar("T")
 
@@ -37,6 +37,22 @@ def call_back(callback: Callable[..., Any] | None, *args: Any) -> None:
     """Call a user's callback."""
     if callback is not None:
         callback(*args)
+
+
+class Slots:
+    """At most ``limit`` holders at once (``None``: no limit). The auth flow takes a slot before
+    it stamps the token, so a request waits for a connection before its token is chosen."""
+
+    def __init__(self, limit: int | None) -> None:
+        self._semaphore = threading.BoundedSemaphore(limit) if limit else None
+
+    def __enter__(self) -> None:
+        if self._semaphore is not None:
+            self._semaphore.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._semaphore is not None:
+            self._semaphore.release()
 
 
 def open_lazily(create: Callable[[], T]) -> T:

@@ -31,28 +31,29 @@ class RetryTransport(httpx.BaseTransport):
         self._sleep = sleep
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        attempt = 0
+        attempt = rate_limited = 0
         while True:
             try:
                 response = self.inner.handle_request(request)
                 _buffer(response)
             except httpx.TransportError as exc:
-                if attempt < self.policy.max_retries and self.policy.retries_error(request, exc):
+                retries = attempt - rate_limited
+                if retries < self.policy.max_retries and self.policy.retries_error(request, exc):
                     delay = self.policy.backoff(attempt)
                     log_retry(request, type(exc).__name__, delay, attempt)
                     self._sleep(delay)
                     attempt += 1
                     continue
                 raise connection_error(exc, request, attempt + 1) from exc
-            if attempt < self.policy.max_retries and self.policy.retries_status(
-                request, response.status_code
-            ):
+            status = response.status_code
+            if self.policy.retries_status(request, status, attempt, rate_limited):
                 wait = self.policy.delay_after(response, attempt)
                 if wait is not None:
-                    log_retry(request, str(response.status_code), wait, attempt)
+                    log_retry(request, str(status), wait, attempt)
                     response.close()
                     self._sleep(wait)
                     attempt += 1
+                    rate_limited += status == 429
                     continue
             return response
 
