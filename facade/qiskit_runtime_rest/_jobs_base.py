@@ -13,11 +13,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 
 import httpx
 
-from ._constants import IDEMPOTENCY_TAG_PREFIX, RESULTS_GRACE_PERIOD
+from ._constants import (
+    IDEMPOTENCY_TAG_PREFIX,
+    LIST_PAGE_SIZE,
+    LISTING_CLOCK_SKEW,
+    LISTING_MISSES_BEFORE_POLL,
+    RESULTS_GRACE_PERIOD,
+)
 from ._exceptions import (
     ApiConnectionError,
     ConflictError,
@@ -26,11 +33,11 @@ from ._exceptions import (
     QiskitRuntimeError,
     ServerError,
 )
-from ._models import warn_raw_renamed
+from ._models import parse_time, warn_raw_renamed
 from ._pubs import register_widths, validate_tags
 from ._results import BitArray, SamplerResult, decode_results
 from ._status import JobState, JobStatus, parse_job_state
-from ._waiters import Deadline, FailureBudget, ListingGroup, plan_listing
+from ._waiters import Deadline, FailureBudget
 
 if TYPE_CHECKING:
     from ._sessions_base import SessionBase
@@ -170,6 +177,7 @@ def submitted(
         "register_widths": widths,
         "idempotency_tag": tag,
         "details": body if "state" in body or "status" in body else None,
+        "submitted_at": datetime.now(UTC),
     }
 
 
@@ -186,6 +194,7 @@ class JobBase(Generic[R]):
         register_widths: Sequence[Mapping[str, int]] | None = None,
         details: Mapping[str, Any] | None = None,
         idempotency_tag: str | None = None,
+        submitted_at: datetime | None = None,
     ) -> None:
         self._id = job_id
         self._backend = backend
@@ -199,6 +208,7 @@ class JobBase(Generic[R]):
         self._result: Any = None
         self._has_result = False
         self.idempotency_tag = idempotency_tag
+        self._submitted_at = submitted_at  # the client's clock, when this handle submitted it
         if details:
             self._apply(details)
 
@@ -297,7 +307,15 @@ class JobBase(Generic[R]):
 
 
 class AllWaiter:
-    """The ledger of ``wait_all``: which jobs are pending, what each was last seen as."""
+    """The ledger of ``wait_all``: which jobs are pending, what each was last seen as, and the
+    one job listing that reports on all of them.
+
+    A round lists jobs oldest first from just before the oldest pending job was created (its
+    ``created`` when known, else the client's submission time less ``LISTING_CLOCK_SKEW``),
+    narrowed by the backend, session or tag every pending job shares, and stops paging once
+    every pending job has been seen. A job the listing misses ``LISTING_MISSES_BEFORE_POLL``
+    rounds in a row, or one with no creation time at all, is polled on its own.
+    """
 
     def __init__(self, jobs: Sequence[JobBase[Any]], deadline: Deadline) -> None:
         self._jobs = {job.id: job for job in jobs}
@@ -306,34 +324,86 @@ class AllWaiter:
         self.failures = FailureBudget(deadline)
         self._changes: list[tuple[Any, JobStatus]] = []
         self._pending = list(dict.fromkeys(job.id for job in jobs if not job._final()))
+        self._misses: dict[str, int] = {}
+        self._listed: set[str] = set()
+        self._expected: set[str] = set()
 
     def job(self, job_id: str) -> Any:
         return self._jobs[job_id]
 
-    def plan(self) -> tuple[list[ListingGroup], list[str]]:
-        return plan_listing(
-            [
-                (job_id, self._jobs[job_id].session_id, self._jobs[job_id].tags)
-                for job_id in self._pending
-            ],
-            exclude_tag_prefix=IDEMPOTENCY_TAG_PREFIX,
-        )
+    @property
+    def total(self) -> int:
+        return len(self._jobs)
 
-    def absorb_rows(self, group: ListingGroup, rows: Sequence[Mapping[str, Any]]) -> list[str]:
-        """Apply listed rows; return the ids the listing did not cover (to poll singly)."""
-        found: set[str] = set()
+    @property
+    def final(self) -> int:
+        return len(self._jobs) - len(self._pending)
+
+    def listing_query(self) -> dict[str, Any] | None:
+        """This round's ``GET /v1/jobs`` filters, or None when no pending job can be listed."""
+        self._listed = set()
+        starts = {job_id: self._created_bound(job_id) for job_id in self._pending}
+        self._expected = {
+            job_id
+            for job_id, start in starts.items()
+            if start is not None and self._misses.get(job_id, 0) < LISTING_MISSES_BEFORE_POLL
+        }
+        if not self._expected:
+            return None
+        jobs = [self._jobs[job_id] for job_id in self._expected]
+        query: dict[str, Any] = {
+            "created_after": min(start for start in starts.values() if start is not None),
+            "sort": "ASC",
+            "exclude_params": "true",
+        }
+        backends = {job.backend for job in jobs}
+        sessions = {job.session_id for job in jobs}
+        if len(backends) == 1 and None not in backends:
+            query["backend"] = backends.pop()
+        if len(sessions) == 1 and None not in sessions:
+            query["session_id"] = sessions.pop()
+        shared = set.intersection(*(set(job.tags) for job in jobs))
+        shared = {tag for tag in shared if not tag.startswith(IDEMPOTENCY_TAG_PREFIX)}
+        if shared:
+            query["tags"] = [min(shared)]
+        return query
+
+    def _created_bound(self, job_id: str) -> datetime | None:
+        job = self._jobs[job_id]
+        created = parse_time(job.created)
+        if created is not None:
+            return created - timedelta(seconds=1)
+        if job._submitted_at is not None:
+            return job._submitted_at - timedelta(seconds=LISTING_CLOCK_SKEW)
+        return None
+
+    def absorb_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
         for row in rows:
             job_id = str(row.get("id"))
-            if job_id in group.job_ids and job_id not in found:
-                found.add(job_id)
-                job = self._jobs[job_id]
-                job._apply({**job._details, **row})
-                if job._state is not None:
-                    self.observe(job_id, job._state)
-        return sorted(group.job_ids - found)
+            job = self._jobs.get(job_id)
+            if job is None or job_id in self._listed:
+                continue
+            self._listed.add(job_id)
+            job._apply({**job._details, **row})
+            if job._state is not None:
+                self.observe(job_id, job._state)
+
+    def listed_all(self) -> bool:
+        return self._expected <= self._listed
+
+    def max_pages(self) -> int:
+        """A round's listing may page this far: past it, the jobs it missed are polled."""
+        return 2 + 2 * ((len(self._expected) + LIST_PAGE_SIZE - 1) // LIST_PAGE_SIZE)
+
+    def singles(self) -> list[str]:
+        """After the listing: the pending jobs to poll one by one this round."""
+        for job_id in self._expected - self._listed:
+            self._misses[job_id] = self._misses.get(job_id, 0) + 1
+        for job_id in self._listed:
+            self._misses.pop(job_id, None)
+        return [job_id for job_id in self._pending if job_id not in self._expected]
 
     def observe(self, job_id: str, state: JobState) -> None:
-        self.failures.reset()
         if self._seen.get(job_id) is not state.status:
             self._seen[job_id] = state.status
             self._changes.append((self._jobs[job_id], state.status))

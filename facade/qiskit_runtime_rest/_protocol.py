@@ -42,6 +42,14 @@ def read_json(response: httpx.Response, what: str) -> Any:
         raise _unexpected(response, what, "is not JSON") from exc
 
 
+def expect_id(response: httpx.Response, body: Json, expected: str, what: str) -> None:
+    """An answer about ``what`` ``expected`` must be about it: a reply that names another id
+    (a crossed connection, a confused proxy) is an error, never silently another object."""
+    found = body.get("id")
+    if found is not None and str(found) != expected:
+        raise _unexpected(response, f"{what} {expected}", f"is about {what} {found!r}")
+
+
 def read_object(response: httpx.Response, what: str) -> Json:
     """``read_json`` for answers that must be a JSON object."""
     data = read_json(response, what)

@@ -7,10 +7,8 @@ so both back off, honour timeouts and report outcomes identically.
 from __future__ import annotations
 
 import random
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Final
 
 from ._constants import (
     INITIAL_POLL_INTERVAL,
@@ -34,9 +32,7 @@ __all__ = [
     "Backoff",
     "Deadline",
     "FailureBudget",
-    "ListingGroup",
     "TransientErrors",
-    "plan_listing",
     "raise_for_outcome",
 ]
 
@@ -166,51 +162,3 @@ def _explain(state: JobState) -> str:
     if state.reason_solution:
         text += f"; solution: {state.reason_solution}"
     return text
-
-
-@dataclass
-class ListingGroup:
-    """One ``GET /v1/jobs`` filter that should return the state of several waited-on jobs."""
-
-    params: dict[str, Any]
-    job_ids: set[str] = field(default_factory=set)
-
-
-def plan_listing(
-    pending: Sequence[tuple[str, str | None, Sequence[str]]],
-    *,
-    exclude_tag_prefix: str = "",
-) -> tuple[list[ListingGroup], list[str]]:
-    """Group pending jobs ``(id, session_id, tags)`` so one listing reports on several at once.
-
-    Jobs sharing a session are listed by ``session_id``; of the rest, jobs sharing a tag are
-    listed by that tag (most widely shared first). Whatever is left alone is polled singly: a
-    listing would cost as much and carry more. Tags starting with ``exclude_tag_prefix`` (the
-    per-job idempotency tags) are never shared, so they are not considered.
-    """
-    groups: list[ListingGroup] = []
-    by_session: dict[str, set[str]] = {}
-    for job_id, session_id, _ in pending:
-        if session_id:
-            by_session.setdefault(session_id, set()).add(job_id)
-    grouped: set[str] = set()
-    for session_id, ids in by_session.items():
-        if len(ids) >= 2:
-            groups.append(ListingGroup({"session_id": session_id}, set(ids)))
-            grouped |= ids
-    rest = [(job_id, tags) for job_id, _, tags in pending if job_id not in grouped]
-    while True:
-        tally: Counter[str] = Counter(
-            tag
-            for _, tags in rest
-            for tag in set(tags)
-            if not (exclude_tag_prefix and tag.startswith(exclude_tag_prefix))
-        )
-        common = [(count, tag) for tag, count in tally.items() if count >= 2]
-        if not common:
-            break
-        _, tag = max(common)
-        ids = {job_id for job_id, tags in rest if tag in tags}
-        groups.append(ListingGroup({"tags": [tag]}, ids))
-        rest = [(job_id, tags) for job_id, tags in rest if job_id not in ids]
-    return groups, [job_id for job_id, _ in rest]

@@ -121,8 +121,11 @@ def test_async_list_pages(make_async_rt: MakeClient, api: MockApi) -> None:
 def test_async_wait_all_polls_concurrently(
     make_async_rt: MakeClient, api: MockApi, clock: FakeClock
 ) -> None:
+    # Fresh handles with no creation time are polled singly (concurrently) in the first round;
+    # from then on one listing reports on all three.
     for name in ("x", "y", "z"):
-        api.on("GET", f"/v1/jobs/{name}", job_body(name, "Running"), job_body(name, "Completed"))
+        api.on("GET", f"/v1/jobs/{name}", job_body(name, "Running"))
+    api.on("GET", "/v1/jobs", {"jobs": [job_body(name, "Completed") for name in "xyz"]})
     in_flight = 0
     peak = 0
 
@@ -143,7 +146,7 @@ def test_async_wait_all_polls_concurrently(
     jobs = run(main())
     assert [j.last_status for j in jobs] == [JobStatus.COMPLETED] * 3
     assert peak == 3
-    assert len(api.requests) == 6 and len(clock.sleeps) == 1
+    assert len(api.requests) == 4 and len(clock.sleeps) == 1
 
 
 def test_async_wait_all_lists_a_session_once_per_round(
@@ -162,7 +165,10 @@ def test_async_wait_all_lists_a_session_once_per_round(
 
     async def main() -> None:
         async with make_async_rt() as art:
-            jobs = [AsyncJob(art, f"s{i}", session_id=SESSION) for i in range(3)]
+            jobs = [
+                AsyncJob(art, f"s{i}", details=job_body(f"s{i}", "Queued", session_id=SESSION))
+                for i in range(3)
+            ]
             await art.jobs.wait_all(jobs, callback=on_change)
 
     run(main())

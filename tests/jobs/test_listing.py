@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import flavours
 import httpx
 import pytest
 from qiskit_runtime_rest import Job, RuntimeClient
+from qiskit_runtime_rest._constants import (
+    LISTING_CLOCK_SKEW,
+    LISTING_MISSES_BEFORE_POLL,
+    WAIT_ALL_MAX_INTERVAL,
+)
 from qiskit_runtime_rest._exceptions import JobTimeoutError
 from qiskit_runtime_rest._status import JobStatus
-from qiskit_runtime_rest._waiters import plan_listing
 
 from .conftest import FakeClock, MockApi, job_body
 
@@ -87,28 +91,64 @@ def test_list_without_count_stops_on_an_empty_page(rt: RuntimeClient, api: MockA
 
 # --- wait_all --------------------------------------------------------------------------------
 
+BELL = 'OPENQASM 3.0; include "stdgates.inc"; bit[2] c; h $0; cx $0, $1; c = measure $0, $1;'
 
-def test_plan_groups_by_session_then_shared_tag() -> None:
-    groups, singles = plan_listing(
-        [
-            ("a", "s1", ["qrr-idem-1"]),
-            ("b", "s1", ["qrr-idem-2"]),
-            ("c", None, ["sweep", "qrr-idem-3"]),
-            ("d", None, ["sweep"]),
-            ("e", "s2", ["qrr-idem-5"]),
-            ("f", None, ["qrr-idem-6"]),
-        ],
-        exclude_tag_prefix="qrr-idem-",
-    )
-    assert [(g.params, g.job_ids) for g in groups] == [
-        ({"session_id": "s1"}, {"a", "b"}),
-        ({"tags": ["sweep"]}, {"c", "d"}),
+
+def test_a_round_lists_from_the_oldest_pending_job_narrowed_by_what_the_jobs_share(
+    rt: RuntimeClient, api: MockApi
+) -> None:
+    api.on("GET", "/v1/jobs", {"jobs": []})
+    api.on("GET", "/v1/jobs/fresh", job_body("fresh", "Completed"))
+    jobs = [
+        flavours.job(
+            rt,
+            f"t{i}",
+            details=job_body(
+                f"t{i}",
+                "Queued",
+                session_id="s1",
+                tags=["sweep", f"qrr-idem-{i}"],
+                created=f"2026-02-03T10:0{i}:00Z",
+            ),
+        )
+        for i in range(3)
     ]
-    assert singles == ["e", "f"]
+    with pytest.raises(JobTimeoutError):
+        rt.jobs.wait_all(jobs, timeout=0)
+    (listing,) = api.calls("GET", "/v1/jobs")
+    assert dict(listing.url.params) == {
+        "created_after": "2026-02-03T09:59:59Z",  # a second before the oldest pending job
+        "sort": "ASC",
+        "exclude_params": "true",
+        "backend": "ibm_pittsburgh",
+        "session_id": "s1",
+        "tags": "sweep",  # shared; the per-job idempotency tags never are
+        "limit": "200",
+        "offset": "0",
+    }
+
+
+def test_jobs_fresh_from_submission_are_listed_from_their_submission_time(
+    rt: RuntimeClient, api: MockApi
+) -> None:
+    api.on("POST", "/v1/jobs", {"id": "new", "backend": "ibm_fez"})
+    api.on("GET", "/v1/jobs", {"jobs": [job_body("new", "Completed", backend="ibm_fez")]})
+    before = datetime.now(UTC)
+    job = rt.jobs.run_sampler("ibm_fez", [BELL])
+    rt.jobs.wait_all([job])
+    (listing,) = api.calls("GET", "/v1/jobs")
+    after = datetime.fromisoformat(listing.url.params["created_after"].replace("Z", "+00:00"))
+    assert before - timedelta(seconds=LISTING_CLOCK_SKEW + 1) < after < before
+    assert listing.url.params["backend"] == "ibm_fez"
+    assert job.last_status is JobStatus.COMPLETED
+    assert api.calls("GET", "/v1/jobs/new") == []  # its final state came from the listing row
 
 
 def session_jobs(rt: RuntimeClient, n: int) -> list[Job[Any]]:
-    return [flavours.job(rt, f"j{i}", session_id="s1") for i in range(n)]
+    return [
+        flavours.job(rt, f"j{i}", details=job_body(f"j{i}", "Queued", session_id="s1"))
+        for i in range(n)
+    ]
 
 
 def test_wait_all_uses_one_listing_per_round(
@@ -129,9 +169,15 @@ def test_wait_all_uses_one_listing_per_round(
     )
     jobs = session_jobs(rt, 5)
     changes: list[tuple[str, JobStatus]] = []
-    done = rt.jobs.wait_all(jobs, callback=lambda j, s: changes.append((j.id, s)))
+    progress: list[tuple[int, int]] = []
+    done = rt.jobs.wait_all(
+        jobs,
+        callback=lambda j, s: changes.append((j.id, s)),
+        progress=lambda final, total: progress.append((final, total)),
+    )
     assert done == jobs
     assert len(api.requests) == 3  # 3 rounds x 1 listing, instead of up to 15 single polls
+    assert progress == [(0, 5), (1, 5), (5, 5)]
     assert all(r.url.params["session_id"] == "s1" for r in api.requests)
     assert all(r.url.params["exclude_params"] == "true" for r in api.requests)
     assert [j.last_status for j in jobs] == [
@@ -147,15 +193,31 @@ def test_wait_all_uses_one_listing_per_round(
     assert len(clock.sleeps) == 2
 
 
-def test_wait_all_polls_singly_what_a_listing_missed(rt: RuntimeClient, api: MockApi) -> None:
+def test_wait_all_polls_singly_what_a_listing_keeps_missing(
+    rt: RuntimeClient, api: MockApi
+) -> None:
     api.on("GET", "/v1/jobs", {"jobs": [job_body("j0", "Completed", session_id="s1")], "count": 1})
     api.on("GET", "/v1/jobs/j1", job_body("j1", "Completed"))
     api.on("GET", "/v1/jobs/lonely", job_body("lonely", "Completed"))
+    # `lonely` has no creation time to list it by: polled at once. j1 is missing from the
+    # listing: listed again (a listing may lag), then polled on its own.
     jobs = [*session_jobs(rt, 2), flavours.job(rt, "lonely")]
     rt.jobs.wait_all(jobs)
-    assert len(api.calls("GET", "/v1/jobs")) == 1
+    assert len(api.calls("GET", "/v1/jobs")) == LISTING_MISSES_BEFORE_POLL
     assert len(api.calls("GET", "/v1/jobs/j1")) == 1
     assert len(api.calls("GET", "/v1/jobs/lonely")) == 1
+
+
+def test_wait_all_waits_through_failed_rounds_like_a_single_wait(
+    rt: RuntimeClient, api: MockApi, clock: FakeClock
+) -> None:
+    outage = httpx.Response(503, json={"errors": [{"message": "restarting"}]})
+    done = {"jobs": [job_body(f"j{i}", "Completed", session_id="s1") for i in range(3)]}
+    api.on("GET", "/v1/jobs", *[outage] * 12, done)
+    jobs = session_jobs(rt, 3)
+    assert rt.jobs.wait_all(jobs) == jobs  # no deadline: an outage is waited through
+    assert all(job.last_status is JobStatus.COMPLETED for job in jobs)
+    assert max(clock.sleeps) <= WAIT_ALL_MAX_INTERVAL
 
 
 def test_wait_all_times_out_naming_the_pending_jobs(
@@ -172,8 +234,6 @@ def test_wait_all_times_out_naming_the_pending_jobs(
             "count": 2,
         },
     )
-    # Once j0 is done j1 is alone in its session: a single poll is as cheap as a listing.
-    api.on("GET", "/v1/jobs/j1", job_body("j1", "Running"))
     with pytest.raises(JobTimeoutError, match=r"1 of 2 jobs.*Still pending: j1"):
         rt.jobs.wait_all(session_jobs(rt, 2), timeout=25)
     assert clock.now == pytest.approx(25)

@@ -13,7 +13,12 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, Unpack
 
-from .._constants import IDEMPOTENCY_LOOKUP_SETTLE, LIST_PAGE_SIZE, MAX_SUBMIT_ATTEMPTS
+from .._constants import (
+    IDEMPOTENCY_LOOKUP_SETTLE,
+    LIST_PAGE_SIZE,
+    MAX_SUBMIT_ATTEMPTS,
+    WAIT_ALL_MAX_INTERVAL,
+)
 from .._exceptions import ConflictError, InvalidInputError, QiskitRuntimeError
 from .._jobs_base import (
     AllWaiter,
@@ -32,11 +37,19 @@ from .._jobs_base import (
     unknown_outcome,
     widths_from_params,
 )
-from .._protocol import Page, job_list_params, job_path, page_rows, read_json
+from .._protocol import (
+    Page,
+    expect_id,
+    job_list_params,
+    job_path,
+    page_rows,
+    read_json,
+    read_object,
+)
 from .._pubs import build_envelope, estimator_params, sampler_params, validate_tags
 from .._results import EstimatorResult, SamplerResult
 from .._status import JobState, JobStatus
-from .._waiters import Backoff, Deadline, FailureBudget, ListingGroup, raise_for_outcome
+from .._waiters import Backoff, Deadline, FailureBudget, raise_for_outcome
 from ._flavour import call_back, gather
 from ._requester import AsyncRequester
 
@@ -70,7 +83,9 @@ class AsyncJob(JobBase[R]):
         response = await self._client._request(
             "GET", job_path(self._id), params={"exclude_params": "true"}, timeout=timeout
         )
-        return self._apply_polled(read_json(response, f"job {self._id}"))
+        body = read_object(response, f"job {self._id}")
+        expect_id(response, body, self._id, "job")
+        return self._apply_polled(body)
 
     async def status(self) -> JobStatus:
         """The current status (a request unless the job is already known to be final)."""
@@ -373,50 +388,58 @@ class AsyncJobs:
         *,
         timeout: float | None = None,
         callback: StatusCallback | None = None,
+        progress: Callable[[int, int], Any] | None = None,
     ) -> builtins.list[AsyncJob[Any]]:
         """Wait until every job is final and return them, in order. Failed or cancelled jobs do
         not raise here (check ``job.status()`` or call ``job.result()``); a timeout does.
 
-        Each round asks one ``GET /v1/jobs`` per session (or shared tag) instead of one request
-        per job, and polls singly only the jobs no listing covered."""
+        A round costs a few pages of one job listing (``GET /v1/jobs``, narrowed by creation
+        time and by the backend, session or tag the jobs share) whatever the number of jobs, and
+        each job's final state is read from its row; only a job the listing keeps missing is
+        polled on its own. ``callback(job, status)`` is called on every change of a job's
+        status, ``progress(final, total)`` whenever more jobs are final. Transient failures are
+        waited through round by round, as a single wait does."""
         waiter = AllWaiter(jobs, Deadline(self._client._clock, timeout))
-        backoff = Backoff()
+        backoff = Backoff(cap=WAIT_ALL_MAX_INTERVAL)
+        reported = -1
         while True:
-            groups, singles = waiter.plan()
-            listed = await gather([partial(self._listing_rows, g, waiter.failures) for g in groups])
-            for group, rows in zip(groups, listed, strict=True):
-                if isinstance(rows, Exception):
-                    raise rows
-                singles += waiter.absorb_rows(group, rows)
-            polls = [
-                partial(waiter.job(j)._poll, waiter.deadline.request_timeout()) for j in singles
-            ]
-            for job_id, outcome in zip(singles, await gather(polls), strict=True):
-                if isinstance(outcome, Exception):
-                    if not waiter.failures.absorb(outcome):
-                        raise outcome
-                    continue
-                waiter.observe(job_id, outcome)
+            try:
+                await self._wait_round(waiter)
+            except QiskitRuntimeError as exc:
+                if not waiter.failures.absorb(exc):
+                    raise
+                logger.info("a wait_all round failed (%s); still waiting", exc)
+            else:
+                waiter.failures.reset()
             for job, status in waiter.take_changes():
                 await call_back(callback, job, status)
+            if waiter.final != reported:
+                reported = waiter.final
+                await call_back(progress, waiter.final, waiter.total)
             if waiter.finished():
                 return list(jobs)
             if waiter.deadline.expired():
                 raise waiter.timeout()
             await self._client._sleep(waiter.deadline.clip(backoff.next()))
 
-    async def _listing_rows(self, group: ListingGroup, failures: FailureBudget) -> _Rows:
-        rows: _Rows = []
-        offset = 0
-        params = {**group.params, "exclude_params": "true"}
-        try:
-            while True:
-                page = await self._page(params, offset)
-                rows += [row for row, _ in page]
-                if not page or page[-1][1] or group.job_ids <= {str(r.get("id")) for r in rows}:
-                    return rows
-                offset += LIST_PAGE_SIZE
-        except QiskitRuntimeError as exc:
-            if not failures.absorb(exc):
-                raise
-            return rows
+    async def _wait_round(self, waiter: AllWaiter) -> None:
+        query = waiter.listing_query()
+        offset = pages = 0
+        while query is not None:
+            page = await self._page(query, offset)
+            waiter.absorb_rows([row for row, _ in page])
+            pages += 1
+            if not page or page[-1][1] or waiter.listed_all() or pages >= waiter.max_pages():
+                break
+            offset += LIST_PAGE_SIZE
+        singles = waiter.singles()
+        timeout_each = waiter.deadline.request_timeout()
+        polls = [partial(waiter.job(job_id)._poll, timeout_each) for job_id in singles]
+        failed: Exception | None = None
+        for job_id, outcome in zip(singles, await gather(polls), strict=True):
+            if isinstance(outcome, Exception):
+                failed = failed or outcome
+            else:
+                waiter.observe(job_id, outcome)
+        if failed is not None:
+            raise failed
