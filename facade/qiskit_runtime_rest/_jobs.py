@@ -45,6 +45,7 @@ from ._pubs import (
     validate_tags,
 )
 from ._results import BitArray, EstimatorResult, SamplerResult, decode_results
+from ._shapes import job_metrics
 from ._status import JobState, JobStatus, parse_job_state
 from ._waiters import (
     Backoff,
@@ -508,7 +509,7 @@ class Job(_JobBase[R]):
 
     def metrics(self) -> dict[str, Any]:
         body = _json(self._client._request("GET", _job_path(self._id, "/metrics")), "metrics")
-        return dict(body) if isinstance(body, Mapping) else {"value": body}
+        return job_metrics(body)
 
     def set_tags(self, tags: Sequence[str]) -> None:
         """Replace the job's tags (``[]`` clears them)."""
@@ -965,8 +966,7 @@ class AsyncJob(_JobBase[R]):
 
     async def metrics(self) -> dict[str, Any]:
         response = await self._client._request("GET", _job_path(self._id, "/metrics"))
-        body = _json(response, "metrics")
-        return dict(body) if isinstance(body, Mapping) else {"value": body}
+        return job_metrics(_json(response, "metrics"))
 
     async def set_tags(self, tags: Sequence[str]) -> None:
         found = validate_tags(tags)

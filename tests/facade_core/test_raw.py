@@ -31,7 +31,7 @@ def test_raw_operation_is_authenticated_stamped_and_parsed() -> None:
     assert str(call.url) == "https://example.test/api/v1/backends"
     assert call.headers["Authorization"] == "Bearer token-1"
     assert call.headers["Service-CRN"] == VALID_CRN
-    assert call.headers["IBM-API-Version"] == "2026-03-15"
+    assert call.headers["IBM-API-Version"] == "2026-04-15"
     assert call.headers["User-Agent"].startswith("qiskit-runtime-rest/")
 
 
