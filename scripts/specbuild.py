@@ -24,6 +24,7 @@ __all__ = [
     "format_report",
     "jsonpath_find",
     "load_document",
+    "operation_models",
     "operations",
     "sha256_text",
     "validate_openapi",
@@ -356,6 +357,15 @@ def _referenced_schemas(document: dict[str, Any], node: Any, into: set[str]) -> 
         elif isinstance(current, list):
             stack.extend(current)
     return into
+
+
+def operation_models(document: dict[str, Any]) -> dict[str, set[str]]:
+    """Per ``METHOD path``, the component schemas its parameters, body and responses reach."""
+    found = {}
+    for method, path, op in operations(document):
+        summary = _operation_summary(document, document["paths"][path], op)
+        found[f"{method.upper()} {path}"] = _referenced_schemas(document, summary, set())
+    return found
 
 
 def change_report(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:

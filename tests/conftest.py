@@ -1,4 +1,4 @@
-"""Suite-wide guards: no ambient credentials, no real home directory."""
+"""Suite-wide guards: no ambient credentials, no real home directory, no advice remembered."""
 
 from __future__ import annotations
 
@@ -34,3 +34,12 @@ def flavour(request: pytest.FixtureRequest) -> Iterator[str]:
     finally:
         flavours.CURRENT = "sync"
         flavours.close_runner()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_version_advice() -> None:
+    # rt.versions() gives each piece of API-version advice once per process; every test starts
+    # from a process that has given none, whatever ran before it.
+    from qiskit_runtime_rest import _models
+
+    _models._ADVISED.clear()

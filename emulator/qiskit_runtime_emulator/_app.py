@@ -14,7 +14,7 @@ import json
 import logging
 import random
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -26,7 +26,6 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ._config import EmulatorConfig, Faults
-from ._constants import API_VERSIONS, OLDEST_API_VERSION
 from ._errors import ApiError, Code, ErrorStyle, error_body, iam_error_body
 from ._iam import APIKEY_GRANT
 from ._params import RequestContext
@@ -101,17 +100,19 @@ async def _body(request: Request) -> Any:
         raise ApiError(400, Code.BAD_REQUEST, "The request body is not valid JSON.") from None
 
 
-def _api_version(request: Request) -> str:
+def _api_version(request: Request, known: Sequence[str]) -> str:
+    """The version whose behaviour applies: the newest of ``known`` (oldest first) not after the
+    requested date."""
     requested = request.headers.get("ibm-api-version")
     if requested is None:
         # Documented: without the header the oldest response shapes apply.
-        return OLDEST_API_VERSION
+        return known[0]
     requested = requested.strip()
     if not _VERSION_PATTERN.match(requested):
         raise ApiError(400, Code.BAD_REQUEST, "IBM-API-Version must be a YYYY-MM-DD date.")
-    if requested < OLDEST_API_VERSION:
+    if requested < known[0]:
         raise ApiError(400, Code.BAD_REQUEST, f"IBM-API-Version {requested} is not supported.")
-    return max(version for version, _, _ in API_VERSIONS if version <= requested)
+    return max(version for version in known if version <= requested)
 
 
 def _authenticate(request: Request, service: EmulatorService) -> str:
@@ -137,6 +138,8 @@ def _authenticate(request: Request, service: EmulatorService) -> str:
 
 
 def _endpoint(operation: Operation, service: EmulatorService, dice: _FaultDice) -> Any:
+    known_versions = [version for version, _, _ in service.config.api_versions]
+
     async def endpoint(request: Request) -> Response:
         try:
             faults = service.faults
@@ -158,12 +161,12 @@ def _endpoint(operation: Operation, service: EmulatorService, dice: _FaultDice) 
                 user = _authenticate(request, service)
                 context = RequestContext(
                     user_id=user,
-                    api_version=_api_version(request),
+                    api_version=_api_version(request, known_versions),
                     caller=request.headers.get("x-qx-client-application"),
                 )
             else:
                 # Only /v1/versions: it takes no version header and needs no credentials.
-                context = RequestContext(user_id="", api_version=OLDEST_API_VERSION)
+                context = RequestContext(user_id="", api_version=known_versions[0])
             response = await operation.handler(request, service, context)
             lost = faults.lost_response_rate
             if lost and operation.method != "GET" and rng.random() < lost:
@@ -184,7 +187,7 @@ def _endpoint(operation: Operation, service: EmulatorService, dice: _FaultDice) 
 
 async def _versions(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
     versions = []
-    for version, sunset, status in API_VERSIONS:
+    for version, sunset, status in service.config.api_versions:
         entry = {"version": version, "status": status}
         if sunset:
             entry["sunset_date"] = sunset

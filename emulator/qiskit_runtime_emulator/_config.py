@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ._constants import (
+    API_VERSION_STATUSES,
+    API_VERSIONS,
     DEFAULT_API_KEY,
     DEFAULT_CRN,
     DEFAULT_MAX_QUBITS,
     DEFAULT_QUEUED_SECONDS,
     DEFAULT_RUNNING_SECONDS,
     DEFAULT_TOKEN_TTL_SECONDS,
+    ApiVersionEntry,
 )
 
 __all__ = ["EmulatorConfig", "Faults", "JobDelays"]
@@ -77,6 +81,9 @@ class EmulatorConfig:
     seed: int | None = None
     max_qubits: int = DEFAULT_MAX_QUBITS
     state_file: str | None = None
+    # What /v1/versions lists, oldest first: (version, sunset date or None, "live"|"deprecated").
+    # A test can announce a version newer than a client's pin, or deprecate the pin.
+    api_versions: tuple[ApiVersionEntry, ...] = API_VERSIONS
 
     def __post_init__(self) -> None:
         if not self.api_keys or any(not key for key in self.api_keys):
@@ -85,6 +92,7 @@ class EmulatorConfig:
             raise ValueError("crn must look like crn:v1:bluemix:public:quantum-computing:...")
         if self.token_ttl < 1:
             raise ValueError("token_ttl must be >= 1 second")
+        _check_api_versions(self.api_versions)
 
     @property
     def account_id(self) -> str:
@@ -95,3 +103,19 @@ class EmulatorConfig:
     @property
     def region(self) -> str:
         return self.crn.split(":")[5]
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _check_api_versions(entries: tuple[ApiVersionEntry, ...]) -> None:
+    if not entries:
+        raise ValueError("api_versions must list at least one version")
+    for version, sunset, status in entries:
+        if not _DATE.match(version) or (sunset is not None and not _DATE.match(sunset)):
+            raise ValueError(f"api_versions: {version!r} / {sunset!r} are not YYYY-MM-DD dates")
+        if status not in API_VERSION_STATUSES:
+            raise ValueError(f"api_versions: status {status!r} is not live or deprecated")
+    dates = [version for version, _, _ in entries]
+    if dates != sorted(set(dates)):
+        raise ValueError("api_versions must be distinct and oldest first")

@@ -47,9 +47,11 @@ JOB_MAX_COST_SECONDS = 10800
 USAGE_ALLOCATION_SECONDS = 36000
 USAGE_LIMIT_SECONDS = 36000
 
-# (version, sunset date or None, status), oldest first. The server answers with the newest
-# behaviour not after the requested date; an omitted header means the oldest, as documented.
-API_VERSIONS: tuple[tuple[str, str | None, str], ...] = (
+# (version, sunset date or None, status), oldest first: what /v1/versions lists by default
+# (EmulatorConfig.api_versions replaces it). The server answers with the newest behaviour not after
+# the requested date; an omitted header means the oldest, as documented.
+ApiVersionEntry = tuple[str, str | None, str]
+API_VERSIONS: tuple[ApiVersionEntry, ...] = (
     ("2024-01-01", "2027-01-01", "deprecated"),
     ("2025-01-01", "2027-01-01", "deprecated"),
     ("2025-05-01", "2027-01-01", "deprecated"),
@@ -58,7 +60,8 @@ API_VERSIONS: tuple[tuple[str, str | None, str], ...] = (
     ("2026-03-15", None, "live"),
     ("2026-04-15", None, "live"),
 )
-OLDEST_API_VERSION = API_VERSIONS[0][0]
+NEWEST_API_VERSION = API_VERSIONS[-1][0]  # the one qiskit-runtime-rest and qiskit-ibm-runtime send
+API_VERSION_STATUSES = ("live", "deprecated")
 # Versions where a response shape changes (api-inventory section 10).
 VERSION_BACKEND_DEVICE_OBJECTS = "2025-01-01"
 VERSION_USAGE_V3 = "2026-03-15"

@@ -47,6 +47,7 @@ class Emulator:
         seed: int | None = None,
         max_qubits: int | None = None,
         state_file: str | None = None,
+        api_versions: Sequence[tuple[str, str | None, str]] | None = None,
         config: EmulatorConfig | None = None,
         log_level: str = "warning",
     ) -> None:
@@ -72,6 +73,8 @@ class Emulator:
             overrides["max_qubits"] = max_qubits
         if state_file is not None:
             overrides["state_file"] = state_file
+        if api_versions is not None:
+            overrides["api_versions"] = tuple(api_versions)
         self.config = dataclasses.replace(base, **overrides)
         self.host = host
         self._requested_port = port

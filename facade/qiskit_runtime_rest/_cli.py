@@ -121,10 +121,12 @@ class _StatusLine:
 def run_demo(*, local: bool, backend: str | None, shots: int, out: TextIO) -> int:
     with _connect(local, out) as rt:
         lifetime = rt.authenticate()
+        rt.versions()  # the startup check: warns if the service lists a newer API version
+        pinned = f"IBM-API-Version {rt.api_version}"
         if lifetime is not None:
-            print(f"[1/6] IAM token obtained (valid for {lifetime:.0f} s)", file=out)
+            print(f"[1/6] IAM token obtained (valid for {lifetime:.0f} s); {pinned}", file=out)
         else:
-            print("[1/6] using the caller's bearer token", file=out)
+            print(f"[1/6] using the caller's bearer token; {pinned}", file=out)
 
         devices = rt.backends.list()
         listing = ", ".join(

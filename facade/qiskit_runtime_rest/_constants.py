@@ -12,9 +12,10 @@ import httpx
 
 from ._version import __version__
 
-# Newest version listed (status "live") in the pinned spec 0.45.3's /v1/versions example. Response
-# shapes depend on it (inventory §10), so it is sent on every call, never left to the server.
-DEFAULT_API_VERSION: Final = "2026-03-15"
+# The newest documented version (IBM's changelog; qiskit-ibm-runtime's main branch sends it too).
+# Response shapes depend on it (inventory §10), so it is sent on every call, never left to the
+# server. Moving it: docs/api-changes.md. `rt.versions()` warns when the service lists a newer one.
+DEFAULT_API_VERSION: Final = "2026-04-15"
 
 USER_AGENT: Final = f"qiskit-runtime-rest/{__version__}"
 

@@ -9,6 +9,7 @@ plans, analytics). Every parser is lenient: the API adds fields, and shapes diff
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -90,7 +91,8 @@ def as_dict(value: Any) -> Json | None:
 
 
 class ApiVersionWarning(UserWarning):
-    """The pinned ``IBM-API-Version`` is deprecated or past its sunset date."""
+    """The pinned ``IBM-API-Version`` is deprecated or past its sunset date, or the service lists
+    a newer version than the pin."""
 
 
 @dataclass(frozen=True)
@@ -128,34 +130,65 @@ def parse_versions(data: Any) -> list[ApiVersion]:
     return versions
 
 
+_VERSION_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Each distinct piece of advice is given once per process: a long-lived service that calls
+# rt.versions() on every start of a worker should not fill its log with the same line.
+_ADVISED: set[str] = set()
+
+
+def version_advice(
+    versions: Sequence[ApiVersion], pinned: str, today: date | None = None
+) -> str | None:
+    """What a maintainer should know about ``pinned`` given the service's list (``today`` is
+    UTC's date unless given): it passed its sunset date, it is deprecated (with the sunset date),
+    or a newer version exists. None when the pin is the newest the service lists."""
+    entry = next((v for v in versions if v.version == pinned), None)
+    newer = sorted(
+        v.version
+        for v in versions
+        if _VERSION_DATE.match(v.version) and v.version > pinned and not v.is_deprecated
+    )
+    newest = f" The newest version the service lists is {newer[-1]}." if newer else ""
+    today = today or datetime.now(UTC).date()
+    if entry is not None and entry.sunset_date is not None and entry.sunset_date <= today:
+        return (
+            f"IBM-API-Version {pinned} passed its sunset date {entry.sunset_date}; the server may "
+            f"reject it at any time.{newest} Pass api_version= with a live version from "
+            "rt.versions()."
+        )
+    if entry is not None and entry.is_deprecated:
+        sunset = f" (sunset {entry.sunset_date})" if entry.sunset_date else ""
+        return (
+            f"IBM-API-Version {pinned} is deprecated{sunset}.{newest} Pass api_version= with a "
+            "live version from rt.versions()."
+        )
+    if newer:
+        sunset = (
+            f" (sunset {entry.sunset_date})"
+            if entry is not None and entry.sunset_date is not None
+            else ""
+        )
+        return (
+            f"The service lists IBM-API-Version {newer[-1]}, newer than the pinned "
+            f"{pinned}{sunset}. Response shapes may differ: read IBM's changelog "
+            "(https://quantum.cloud.ibm.com/docs/api/qiskit-runtime-rest/changelog), then pass "
+            "api_version= to try it, or upgrade qiskit-runtime-rest."
+        )
+    return None
+
+
 def check_pinned_version(
     versions: Sequence[ApiVersion], pinned: str, today: date | None = None
 ) -> str | None:
-    """Warn (log and ``warnings``) if ``pinned`` is listed deprecated or past sunset (by ``today``,
-    UTC's date unless given)."""
-    entry = next((v for v in versions if v.version == pinned), None)
-    if entry is None:
-        return None
-    today = today or datetime.now(UTC).date()
-    if entry.sunset_date is not None and entry.sunset_date <= today:
-        message = (
-            f"IBM-API-Version {pinned} passed its sunset date {entry.sunset_date}; the server may "
-            "reject it at any time. Pass api_version= with a live version from rt.versions()."
-        )
-    elif entry.is_deprecated:
-        sunset = f" (sunset {entry.sunset_date})" if entry.sunset_date else ""
-        message = (
-            f"IBM-API-Version {pinned} is deprecated{sunset}. Pass api_version= with a live "
-            "version from rt.versions()."
-        )
-    else:
-        return None
+    """Warn (log and ``warnings``) once per process with the ``version_advice`` for ``pinned``,
+    and return that advice (also when it was given before)."""
+    message = version_advice(versions, pinned, today)
+    if message is None or message in _ADVISED:
+        return message
+    _ADVISED.add(message)
     logger.warning(message)
     warnings.warn(message, ApiVersionWarning, stacklevel=3)
     return message
-
-
-# --------------------------------------------------------------------------- backends
 
 
 @dataclass(frozen=True)

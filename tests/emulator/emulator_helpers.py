@@ -8,10 +8,11 @@ from typing import Any
 
 import httpx
 from qiskit_runtime_emulator import Emulator
+from qiskit_runtime_emulator._constants import NEWEST_API_VERSION
 
 APIKEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey"
-# The version the facade pins; tests that care about other versions say so.
-API_VERSION = "2026-03-15"
+# The version the facade pins (the emulator's newest); tests that care about others say so.
+API_VERSION = NEWEST_API_VERSION
 # The seed notebook's transpiled circuit: physical qubits, qubit 1 measured but idle.
 SEED_QASM = (
     'OPENQASM 3.0; include "stdgates.inc"; bit[2] c; x $0; c[0] = measure $0; c[1] = measure $1;'

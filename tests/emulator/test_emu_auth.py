@@ -83,7 +83,29 @@ def test_versions_need_no_credentials(emulator: Emulator) -> None:
     assert response.status_code == 200
     versions = response.json()["versions"]
     assert {"version": "2026-03-15", "status": "live"} in versions
+    assert versions[-1] == {"version": "2026-04-15", "status": "live"}
     assert all(v["status"] in ("live", "deprecated") for v in versions)
+
+
+def test_the_listed_versions_are_a_knob_and_decide_which_shapes_apply() -> None:
+    listed = (
+        ("2025-01-01", None, "deprecated"),
+        ("2026-04-15", "2027-04-15", "deprecated"),
+        ("2026-09-01", None, "live"),
+    )
+    with Emulator(api_versions=listed) as emu, Api(emu, version="2024-06-01") as old:
+        versions = httpx.get(f"{emu.base_url}/v1/versions").json()["versions"]
+        assert versions == [
+            {"version": "2025-01-01", "status": "deprecated"},
+            {"version": "2026-04-15", "sunset_date": "2027-04-15", "status": "deprecated"},
+            {"version": "2026-09-01", "status": "live"},
+        ]
+        # Older than the oldest listed version: refused; newer dates resolve to a listed one.
+        assert old.get("/backends").status_code == 400
+        old.version = "2026-12-31"
+        assert isinstance(old.get("/backends").json()["devices"][0], dict)
+        old.version = None  # no header: the oldest listed version's shapes
+        assert isinstance(old.get("/backends").json()["devices"][0], dict)
 
 
 def test_missing_bearer_is_401_with_an_error_container(emulator: Emulator) -> None:

@@ -114,6 +114,13 @@ def test_injected_latency_delays_every_response(api: Api) -> None:
         lambda: EmulatorConfig(api_keys=("key", "")),
         lambda: EmulatorConfig(crn="crn:v1:too:short"),
         lambda: EmulatorConfig(token_ttl=0),
+        lambda: EmulatorConfig(api_versions=()),
+        lambda: EmulatorConfig(api_versions=(("April 2026", None, "live"),)),
+        lambda: EmulatorConfig(api_versions=(("2026-04-15", "soon", "deprecated"),)),
+        lambda: EmulatorConfig(api_versions=(("2026-04-15", None, "retired"),)),
+        lambda: EmulatorConfig(
+            api_versions=(("2026-04-15", None, "live"), ("2026-03-15", None, "live"))
+        ),
     ],
 )
 def test_invalid_knobs_are_rejected(make: Callable[[], object]) -> None:
@@ -123,9 +130,17 @@ def test_invalid_knobs_are_rejected(make: Callable[[], object]) -> None:
 
 def test_keyword_knobs_override_a_given_config() -> None:
     base = EmulatorConfig(rate_limit=True, seed=1, token_ttl=60, faults=Faults(latency=0.1))
-    emu = Emulator(config=base, seed=2, job_delays=0.25, max_qubits=5, strict_isa=True)
+    versions = [("2026-04-15", None, "live")]
+    emu = Emulator(
+        config=base, seed=2, job_delays=0.25, max_qubits=5, strict_isa=True, api_versions=versions
+    )
     assert emu.config == dataclasses.replace(
-        base, seed=2, job_delays=JobDelays(0.25, 0.25), max_qubits=5, strict_isa=True
+        base,
+        seed=2,
+        job_delays=JobDelays(0.25, 0.25),
+        max_qubits=5,
+        strict_isa=True,
+        api_versions=(("2026-04-15", None, "live"),),
     )
 
 

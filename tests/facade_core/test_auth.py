@@ -45,7 +45,7 @@ def test_api_key_is_exchanged_at_iam_and_never_sent_to_the_api() -> None:
     (call,) = api.requests
     assert call.headers["Authorization"] == "Bearer token-1"
     assert call.headers["Service-CRN"] == VALID_CRN
-    assert call.headers["IBM-API-Version"] == "2026-03-15"
+    assert call.headers["IBM-API-Version"] == "2026-04-15"
     assert call.headers["User-Agent"].startswith("qiskit-runtime-rest/")
     assert API_KEY not in str(call.headers) and API_KEY not in call.url.query.decode()
 

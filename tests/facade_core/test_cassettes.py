@@ -19,7 +19,7 @@ CASSETTES = sorted(
 
 
 def _check_replay(versions: list[Any], backends: list[Any]) -> None:
-    assert versions[-1].version == "2026-03-15" and versions[-1].status == "live"
+    assert versions[-1].version == "2026-04-15" and versions[-1].status == "live"
     assert sum(v.is_deprecated for v in versions) == 5
     assert [b.name for b in backends] == ["ibm_pittsburgh", "ibm_torino"]
     assert backends[0].num_qubits == 156 and backends[0].status == "online"

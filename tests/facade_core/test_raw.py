@@ -31,7 +31,7 @@ def test_raw_operation_is_authenticated_stamped_and_parsed() -> None:
     assert str(call.url) == "https://example.test/api/v1/backends"
     assert call.headers["Authorization"] == "Bearer token-1"
     assert call.headers["Service-CRN"] == VALID_CRN
-    assert call.headers["IBM-API-Version"] == "2026-03-15"
+    assert call.headers["IBM-API-Version"] == "2026-04-15"
     assert call.headers["User-Agent"].startswith("qiskit-runtime-rest/")
 
 
@@ -152,3 +152,49 @@ def test_raw_client_loads_no_generated_models_until_an_operation_is_imported() -
 
 def test_testing_helpers_do_not_import_vcr() -> None:
     assert "vcr" not in _modules_after("import qiskit_runtime_rest.testing")
+
+
+def test_raw_estimator_job_is_sent_with_every_option() -> None:
+    # The issue this guards: JobRunParams.from_dict took an estimator body for a sampler one and
+    # sent "options": {} without a word.
+    import json
+
+    from qiskit_runtime_api.api.jobs import create_job
+    from qiskit_runtime_api.models import EstimatorJobRunParams
+
+    body = {
+        "program_id": "estimator",
+        "backend": "ibm_fez",
+        "params": {
+            "pubs": [["OPENQASM 3.0; qubit[1] q;", {"Z": 1}, None, 0.02]],
+            "precision": 0.01,
+            "resilience_level": 2,
+            "options": {
+                "seed_estimator": 3,
+                "default_precision": 0.015625,
+                "resilience": {"zne_mitigation": True, "zne": {"noise_factors": [1, 3, 5]}},
+            },
+            "version": 2,
+        },
+    }
+    api = FakeApi()
+    api.script("POST", "/api/v1/jobs", json_response(200, {"id": "j-1", "backend": "ibm_fez"}))
+    rt = make_client(api)
+    created = create_job.sync(client=rt.raw, body=EstimatorJobRunParams.from_dict(body))
+    assert created is not None and created.id == "j-1"
+    (call,) = api.api_requests("/v1/jobs")
+    assert json.loads(call.content) == body
+
+
+def test_raw_backends_list_under_the_pre_2025_version_is_the_names() -> None:
+    from qiskit_runtime_api.api.backends import list_backends
+    from qiskit_runtime_api.models import BackendNamesResponse, BackendsResponse
+
+    api = FakeApi()
+    api.script("GET", "/api/v1/backends", json_response(200, {"devices": ["ibm_a", "ibm_b"]}))
+    rt = make_client(api)
+    old = list_backends.sync(client=rt.raw, ibm_api_version="2024-01-01")
+    assert isinstance(old, BackendNamesResponse) and old.devices == ["ibm_a", "ibm_b"]
+    assert api.requests[-1].headers["IBM-API-Version"] == "2024-01-01"
+    api.script("GET", "/api/v1/backends", json_response(200, DEVICES))
+    assert isinstance(list_backends.sync(client=rt.raw), BackendsResponse)

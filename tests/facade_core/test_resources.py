@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import warnings
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,7 +16,12 @@ from qiskit_runtime_rest import (
     InvalidInputError,
     NotFoundError,
 )
-from qiskit_runtime_rest._models import check_pinned_version, parse_versions
+from qiskit_runtime_rest._models import (
+    ApiVersion,
+    check_pinned_version,
+    parse_versions,
+    version_advice,
+)
 
 # Each test runs with the sync client and with the async one (tests/flavours.py).
 pytestmark = pytest.mark.usefixtures("flavour")
@@ -275,38 +281,100 @@ VERSIONS = {
     "versions": [
         {"version": "2025-05-01", "sunset_date": "2027-01-01", "status": "deprecated"},
         {"version": "2026-03-15", "status": "live"},
+        {"version": "2026-04-15", "status": "live"},
     ]
 }
 
 
-def test_versions_parse_and_no_warning_for_a_live_pin() -> None:
-    api = FakeApi()
-    api.script("GET", "/api/v1/versions", json_response(200, VERSIONS))
+def _versions_client(api: FakeApi, body: Any = VERSIONS, **kwargs: Any) -> Any:
+    api.script("GET", "/api/v1/versions", json_response(200, body))
+    return make_client(api, bearer_token="t", api_key=None, **kwargs)
+
+
+def test_versions_parse_and_no_warning_when_the_pin_is_the_newest() -> None:
+    rt = _versions_client(FakeApi())
+    assert rt.api_version == "2026-04-15"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        versions = _client(api).versions()
-    assert [v.version for v in versions] == ["2025-05-01", "2026-03-15"]
+        versions = rt.versions()
+    assert [v.version for v in versions] == ["2025-05-01", "2026-03-15", "2026-04-15"]
     assert versions[0].is_deprecated and versions[0].sunset_date == date(2027, 1, 1)
     assert parse_versions({"versions": ["2024-01-01"]})[0].status is None
 
 
 def test_versions_warn_when_the_pin_is_deprecated(caplog: pytest.LogCaptureFixture) -> None:
-    api = FakeApi()
-    api.script("GET", "/api/v1/versions", json_response(200, VERSIONS))
-    rt = make_client(api, bearer_token="t", api_key=None, api_version="2025-05-01")
-    with pytest.warns(ApiVersionWarning, match="2025-05-01 is deprecated"):
+    rt = _versions_client(FakeApi(), api_version="2025-05-01")
+    expected = (
+        "IBM-API-Version 2025-05-01 is deprecated (sunset 2027-01-01). The newest version the "
+        "service lists is 2026-04-15."
+    )
+    with pytest.warns(ApiVersionWarning, match=re.escape(expected)):
         rt.versions()
     assert any(r.levelno == logging.WARNING and "deprecated" in r.message for r in caplog.records)
 
 
-def test_versions_warn_when_the_pin_is_past_sunset() -> None:
-    versions = parse_versions(VERSIONS)
-    with pytest.warns(ApiVersionWarning, match="passed its sunset date"):
-        check_pinned_version(versions, "2025-05-01", date(2027, 1, 2))
+def test_versions_warn_once_when_the_service_lists_a_newer_version(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    api = FakeApi()
+    rt = _versions_client(api, api_version="2026-03-15")
+    with pytest.warns(ApiVersionWarning) as caught:
+        rt.versions()
+    (warning,) = caught
+    assert str(warning.message).startswith(
+        "The service lists IBM-API-Version 2026-04-15, newer than the pinned 2026-03-15."
+    )
+    assert "changelog" in str(warning.message)
+    # Once per process: another call, or another client with the same pin, stays quiet.
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert check_pinned_version(versions, "2026-03-15", date(2030, 1, 1)) is None
+        rt.versions()
+        make_client(api, bearer_token="t", api_key=None, api_version="2026-03-15").versions()
+    assert sum("newer than the pinned" in r.message for r in caplog.records) == 1
+
+
+def test_newer_means_a_later_date_that_is_not_deprecated() -> None:
+    listed = parse_versions(
+        {
+            "versions": [
+                {"version": "2026-04-15", "status": "live"},
+                {"version": "2026-05-01", "status": "deprecated"},
+                {"version": "not-a-date", "status": "live"},
+            ]
+        }
+    )
+    assert version_advice(listed, "2026-04-15", date(2026, 6, 1)) is None
+    listed.append(ApiVersion("2026-06-01"))  # spec 0.25.0 lists bare dates, without a status
+    advice = version_advice(listed, "2026-04-15", date(2026, 6, 1))
+    assert advice is not None and "lists IBM-API-Version 2026-06-01" in advice
+
+
+def test_versions_warn_when_the_pin_is_past_sunset() -> None:
+    versions = parse_versions(VERSIONS)
+    with pytest.warns(ApiVersionWarning, match="passed its sunset date 2027-01-01") as caught:
+        check_pinned_version(versions, "2025-05-01", date(2027, 1, 2))
+    assert "The newest version the service lists is 2026-04-15" in str(caught[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_pinned_version(versions, "2026-04-15", date(2030, 1, 1)) is None
         assert check_pinned_version(versions, "2099-01-01", date(2030, 1, 1)) is None
+
+
+def test_a_newer_version_with_the_pins_sunset_date() -> None:
+    listed = parse_versions(
+        {
+            "versions": [
+                {"version": "2026-04-15", "status": "live", "sunset_date": "2027-04-15"},
+                {"version": "2026-09-01", "status": "live"},
+            ]
+        }
+    )
+    advice = version_advice(listed, "2026-04-15", date(2026, 10, 1))
+    assert advice is not None
+    assert advice.startswith(
+        "The service lists IBM-API-Version 2026-09-01, newer than the pinned 2026-04-15 "
+        "(sunset 2027-04-15)."
+    )
 
 
 def test_async_resources_mirror_the_sync_ones() -> None:
@@ -334,6 +402,6 @@ def test_async_resources_mirror_the_sync_ones() -> None:
             assert await rt.analytics.filters() == {"backends": []}
             assert await rt.accounts.get() == {}
             assert [w.id async for w in rt.workloads.list()] == ["w1", "w2"]
-            assert len(await rt.versions()) == 2
+            assert len(await rt.versions()) == 3
 
     asyncio.run(main())

@@ -291,13 +291,19 @@ def test_a_spec_from_a_url_regenerates_and_reports(generated_copy: Path) -> None
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/api/openapi.json"
-        proc = run_script("--spec", url, "--output", str(generated_copy), "--json")
+        # GET /v1/tags is rt.tags.search's: removing it needs --allow-breaking (test_impact.py).
+        proc = run_script(
+            "--spec", url, "--output", str(generated_copy), "--json", "--allow-breaking"
+        )
     finally:
         server.shutdown()
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["operations_removed"] == ["GET /v1/tags"]
     assert report["operations_added"] == []
+    assert report["impact"]["breaking"] == [
+        {"operation": "GET /v1/tags", "facade": ["Tags.search"]}
+    ]
     assert not (generated_copy / "api" / "tags" / "list_tags.py").exists()
     assert (generated_copy / "api" / "jobs" / "list_jobs.py").exists()
     # Regenerating into another folder leaves the project's pin and lock alone.

@@ -22,7 +22,9 @@ def test_demo_runs_the_notebook_flow_offline() -> None:
     assert run_demo(local=True, backend=None, shots=500, out=out) == 0
     text = out.getvalue()
     assert "Target: embedded emulator at http://127.0.0.1:" in text
-    assert re.search(r"\[1/6\] IAM token obtained \(valid for \d+ s\)", text)
+    assert re.search(
+        r"\[1/6\] IAM token obtained \(valid for \d+ s\); IBM-API-Version 2026-04-15", text
+    )
     session_id = re.search(r"\[3/6\] session (\S+) opened on (\S+)", text)
     assert session_id
     # X on qubit 0, both measured: every one of the 500 shots reads '01' (c[0] = 1).

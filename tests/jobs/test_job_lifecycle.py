@@ -321,6 +321,25 @@ def test_delete_logs_metrics_tags(rt: RuntimeClient, api: MockApi) -> None:
     assert handle.tags == ["exp-1", "exp-2"]
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        # IBM-API-Version 2026-03-15: inside usage.
+        {"usage": {"qpu_charge_time_seconds": 2, "circuits_execution_time_ns": 1500}},
+        # 2026-04-15 and later: at the root.
+        {"usage": {"qpu_charge_time_seconds": 2}, "circuits_execution_time_ns": 1500},
+    ],
+    ids=["2026-03-15", "2026-04-15"],
+)
+def test_metrics_read_the_execution_time_at_the_root_under_both_versions(
+    rt: RuntimeClient, api: MockApi, body: dict[str, object]
+) -> None:
+    api.on("GET", JOB + "/metrics", body)
+    metrics = job(rt).metrics()
+    assert metrics["circuits_execution_time_ns"] == 1500
+    assert metrics["usage"] == body["usage"]  # what the service sent stays as it was
+
+
 def test_reason_fields_after_refresh(rt: RuntimeClient, api: MockApi) -> None:
     api.on(
         "GET",

@@ -48,6 +48,7 @@ from .._protocol import (
 )
 from .._pubs import build_envelope, estimator_params, sampler_params, validate_tags
 from .._results import EstimatorResult, SamplerResult
+from .._shapes import job_metrics
 from .._status import JobState, JobStatus
 from .._waiters import Backoff, Deadline, FailureBudget, raise_for_outcome
 from ._flavour import call_back, gather
@@ -187,8 +188,7 @@ class AsyncJob(JobBase[R]):
     async def metrics(self) -> dict[str, Any]:
         """Timestamps, usage and qiskit version of the job (``GET /v1/jobs/{id}/metrics``)."""
         response = await self._client._request("GET", job_path(self._id, "/metrics"))
-        body = read_json(response, f"metrics of job {self._id}")
-        return dict(body) if isinstance(body, Mapping) else {"value": body}
+        return job_metrics(read_json(response, f"metrics of job {self._id}"))
 
     async def set_tags(self, tags: Sequence[str]) -> None:
         """Replace the job's tags (``[]`` clears them)."""

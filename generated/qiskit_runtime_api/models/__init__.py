@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .backend_configuration_response import BackendConfigurationResponse
     from .backend_defaults_response import BackendDefaultsResponse
     from .backend_filter import BackendFilter
+    from .backend_names_response import BackendNamesResponse
     from .backend_properties_nduv import BackendPropertiesNduv
     from .backend_properties_response import BackendPropertiesResponse
     from .backend_status_response import BackendStatusResponse
@@ -45,7 +46,11 @@ if TYPE_CHECKING:
     from .create_session_request_cloud import CreateSessionRequestCloud
     from .error_container import ErrorContainer
     from .error_container_errors_item import ErrorContainerErrorsItem
+    from .estimator_job_run_params import EstimatorJobRunParams
+    from .estimator_job_run_params_program_id import EstimatorJobRunParamsProgramId
     from .execution_mode import ExecutionMode
+    from .executor_job_run_params import ExecutorJobRunParams
+    from .executor_job_run_params_program_id import ExecutorJobRunParamsProgramId
     from .executor_v01_circuit_item_model import ExecutorV01CircuitItemModel
     from .executor_v01_circuit_item_model_chunk_size_type_1 import (
         ExecutorV01CircuitItemModelChunkSizeType1,
@@ -245,7 +250,12 @@ if TYPE_CHECKING:
     from .job_run_params_estimator_options_twirling_strategy import (
         JobRunParamsEstimatorOptionsTwirlingStrategy,
     )
-    from .job_run_params_estimator_version import JobRunParamsEstimatorVersion
+    from .job_run_params_estimator_version_type_0 import (
+        JobRunParamsEstimatorVersionType0,
+    )
+    from .job_run_params_estimator_version_type_1 import (
+        JobRunParamsEstimatorVersionType1,
+    )
     from .job_run_params_noise_learner import JobRunParamsNoiseLearner
     from .job_run_params_noise_learner_options import JobRunParamsNoiseLearnerOptions
     from .job_run_params_noise_learner_options_experimental import (
@@ -260,7 +270,13 @@ if TYPE_CHECKING:
     from .job_run_params_noise_learner_options_twirling_strategy import (
         JobRunParamsNoiseLearnerOptionsTwirlingStrategy,
     )
-    from .job_run_params_noise_learner_version import JobRunParamsNoiseLearnerVersion
+    from .job_run_params_noise_learner_version_type_0 import (
+        JobRunParamsNoiseLearnerVersionType0,
+    )
+    from .job_run_params_noise_learner_version_type_1 import (
+        JobRunParamsNoiseLearnerVersionType1,
+    )
+    from .job_run_params_params import JobRunParamsParams
     from .job_run_params_sampler import JobRunParamsSampler
     from .job_run_params_sampler_options import JobRunParamsSamplerOptions
     from .job_run_params_sampler_options_dynamical_decoupling import (
@@ -302,7 +318,8 @@ if TYPE_CHECKING:
     from .job_run_params_sampler_options_twirling_strategy import (
         JobRunParamsSamplerOptionsTwirlingStrategy,
     )
-    from .job_run_params_sampler_version import JobRunParamsSamplerVersion
+    from .job_run_params_sampler_version_type_0 import JobRunParamsSamplerVersionType0
+    from .job_run_params_sampler_version_type_1 import JobRunParamsSamplerVersionType1
     from .job_session import JobSession
     from .job_state import JobState
     from .job_state_status import JobStateStatus
@@ -311,6 +328,10 @@ if TYPE_CHECKING:
     from .list_backends_fields import ListBackendsFields
     from .list_tags_response import ListTagsResponse
     from .list_tags_type import ListTagsType
+    from .noise_learner_job_run_params import NoiseLearnerJobRunParams
+    from .noise_learner_job_run_params_program_id import (
+        NoiseLearnerJobRunParamsProgramId,
+    )
     from .noise_learner_v3v01_linbdblad_result_metadata_model import (
         NoiseLearnerV3V01LinbdbladResultMetadataModel,
     )
@@ -411,6 +432,8 @@ if TYPE_CHECKING:
     from .remote_storage_logs import RemoteStorageLogs
     from .remote_storage_results import RemoteStorageResults
     from .replace_job_tags_body import ReplaceJobTagsBody
+    from .sampler_job_run_params import SamplerJobRunParams
+    from .sampler_job_run_params_program_id import SamplerJobRunParamsProgramId
     from .samplex_model_ssv1 import SamplexModelSSV1
     from .samplex_model_ssv1_to_ssv2 import SamplexModelSSV1ToSSV2
     from .scheduler_timing_model import SchedulerTimingModel
@@ -444,6 +467,7 @@ _MODULE_OF = {
     "BackendConfigurationResponse": ".backend_configuration_response",
     "BackendDefaultsResponse": ".backend_defaults_response",
     "BackendFilter": ".backend_filter",
+    "BackendNamesResponse": ".backend_names_response",
     "BackendPropertiesNduv": ".backend_properties_nduv",
     "BackendPropertiesResponse": ".backend_properties_response",
     "BackendStatusResponse": ".backend_status_response",
@@ -465,7 +489,11 @@ _MODULE_OF = {
     "CreateSessionRequestCloud": ".create_session_request_cloud",
     "ErrorContainer": ".error_container",
     "ErrorContainerErrorsItem": ".error_container_errors_item",
+    "EstimatorJobRunParams": ".estimator_job_run_params",
+    "EstimatorJobRunParamsProgramId": ".estimator_job_run_params_program_id",
     "ExecutionMode": ".execution_mode",
+    "ExecutorJobRunParams": ".executor_job_run_params",
+    "ExecutorJobRunParamsProgramId": ".executor_job_run_params_program_id",
     "ExecutorV01CircuitItemModel": ".executor_v01_circuit_item_model",
     "ExecutorV01CircuitItemModelChunkSizeType1": ".executor_v01_circuit_item_model_chunk_size_type_1",
     "ExecutorV01CircuitItemModelItemType": ".executor_v01_circuit_item_model_item_type",
@@ -565,14 +593,17 @@ _MODULE_OF = {
     "JobRunParamsEstimatorOptionsTwirlingNumRandomizationsType1": ".job_run_params_estimator_options_twirling_num_randomizations_type_1",
     "JobRunParamsEstimatorOptionsTwirlingShotsPerRandomizationType1": ".job_run_params_estimator_options_twirling_shots_per_randomization_type_1",
     "JobRunParamsEstimatorOptionsTwirlingStrategy": ".job_run_params_estimator_options_twirling_strategy",
-    "JobRunParamsEstimatorVersion": ".job_run_params_estimator_version",
+    "JobRunParamsEstimatorVersionType0": ".job_run_params_estimator_version_type_0",
+    "JobRunParamsEstimatorVersionType1": ".job_run_params_estimator_version_type_1",
     "JobRunParamsNoiseLearner": ".job_run_params_noise_learner",
     "JobRunParamsNoiseLearnerOptions": ".job_run_params_noise_learner_options",
     "JobRunParamsNoiseLearnerOptionsExperimental": ".job_run_params_noise_learner_options_experimental",
     "JobRunParamsNoiseLearnerOptionsSimulator": ".job_run_params_noise_learner_options_simulator",
     "JobRunParamsNoiseLearnerOptionsSimulatorNoiseModelType0": ".job_run_params_noise_learner_options_simulator_noise_model_type_0",
     "JobRunParamsNoiseLearnerOptionsTwirlingStrategy": ".job_run_params_noise_learner_options_twirling_strategy",
-    "JobRunParamsNoiseLearnerVersion": ".job_run_params_noise_learner_version",
+    "JobRunParamsNoiseLearnerVersionType0": ".job_run_params_noise_learner_version_type_0",
+    "JobRunParamsNoiseLearnerVersionType1": ".job_run_params_noise_learner_version_type_1",
+    "JobRunParamsParams": ".job_run_params_params",
     "JobRunParamsSampler": ".job_run_params_sampler",
     "JobRunParamsSamplerOptions": ".job_run_params_sampler_options",
     "JobRunParamsSamplerOptionsDynamicalDecoupling": ".job_run_params_sampler_options_dynamical_decoupling",
@@ -588,7 +619,8 @@ _MODULE_OF = {
     "JobRunParamsSamplerOptionsTwirlingNumRandomizationsType1": ".job_run_params_sampler_options_twirling_num_randomizations_type_1",
     "JobRunParamsSamplerOptionsTwirlingShotsPerRandomizationType1": ".job_run_params_sampler_options_twirling_shots_per_randomization_type_1",
     "JobRunParamsSamplerOptionsTwirlingStrategy": ".job_run_params_sampler_options_twirling_strategy",
-    "JobRunParamsSamplerVersion": ".job_run_params_sampler_version",
+    "JobRunParamsSamplerVersionType0": ".job_run_params_sampler_version_type_0",
+    "JobRunParamsSamplerVersionType1": ".job_run_params_sampler_version_type_1",
     "JobSession": ".job_session",
     "JobState": ".job_state",
     "JobStateStatus": ".job_state_status",
@@ -597,6 +629,8 @@ _MODULE_OF = {
     "ListBackendsFields": ".list_backends_fields",
     "ListTagsResponse": ".list_tags_response",
     "ListTagsType": ".list_tags_type",
+    "NoiseLearnerJobRunParams": ".noise_learner_job_run_params",
+    "NoiseLearnerJobRunParamsProgramId": ".noise_learner_job_run_params_program_id",
     "NoiseLearnerV3V01LinbdbladResultMetadataModel": ".noise_learner_v3v01_linbdblad_result_metadata_model",
     "NoiseLearnerV3V01LinbdbladResultMetadataModelLearningProtocol": ".noise_learner_v3v01_linbdblad_result_metadata_model_learning_protocol",
     "NoiseLearnerV3V01LinbdbladResultPostSelectionMetadataModel": ".noise_learner_v3v01_linbdblad_result_post_selection_metadata_model",
@@ -645,6 +679,8 @@ _MODULE_OF = {
     "RemoteStorageLogs": ".remote_storage_logs",
     "RemoteStorageResults": ".remote_storage_results",
     "ReplaceJobTagsBody": ".replace_job_tags_body",
+    "SamplerJobRunParams": ".sampler_job_run_params",
+    "SamplerJobRunParamsProgramId": ".sampler_job_run_params_program_id",
     "SamplexModelSSV1": ".samplex_model_ssv1",
     "SamplexModelSSV1ToSSV2": ".samplex_model_ssv1_to_ssv2",
     "SchedulerTimingModel": ".scheduler_timing_model",
@@ -679,6 +715,7 @@ __all__ = (
     "BackendConfigurationResponse",
     "BackendDefaultsResponse",
     "BackendFilter",
+    "BackendNamesResponse",
     "BackendPropertiesNduv",
     "BackendPropertiesResponse",
     "BackendsResponse",
@@ -700,7 +737,11 @@ __all__ = (
     "CreateSessionRequestCloud",
     "ErrorContainer",
     "ErrorContainerErrorsItem",
+    "EstimatorJobRunParams",
+    "EstimatorJobRunParamsProgramId",
     "ExecutionMode",
+    "ExecutorJobRunParams",
+    "ExecutorJobRunParamsProgramId",
     "ExecutorV01CircuitItemModel",
     "ExecutorV01CircuitItemModelChunkSizeType1",
     "ExecutorV01CircuitItemModelItemType",
@@ -800,14 +841,17 @@ __all__ = (
     "JobRunParamsEstimatorOptionsTwirlingNumRandomizationsType1",
     "JobRunParamsEstimatorOptionsTwirlingShotsPerRandomizationType1",
     "JobRunParamsEstimatorOptionsTwirlingStrategy",
-    "JobRunParamsEstimatorVersion",
+    "JobRunParamsEstimatorVersionType0",
+    "JobRunParamsEstimatorVersionType1",
     "JobRunParamsNoiseLearner",
     "JobRunParamsNoiseLearnerOptions",
     "JobRunParamsNoiseLearnerOptionsExperimental",
     "JobRunParamsNoiseLearnerOptionsSimulator",
     "JobRunParamsNoiseLearnerOptionsSimulatorNoiseModelType0",
     "JobRunParamsNoiseLearnerOptionsTwirlingStrategy",
-    "JobRunParamsNoiseLearnerVersion",
+    "JobRunParamsNoiseLearnerVersionType0",
+    "JobRunParamsNoiseLearnerVersionType1",
+    "JobRunParamsParams",
     "JobRunParamsSampler",
     "JobRunParamsSamplerOptions",
     "JobRunParamsSamplerOptionsDynamicalDecoupling",
@@ -823,7 +867,8 @@ __all__ = (
     "JobRunParamsSamplerOptionsTwirlingNumRandomizationsType1",
     "JobRunParamsSamplerOptionsTwirlingShotsPerRandomizationType1",
     "JobRunParamsSamplerOptionsTwirlingStrategy",
-    "JobRunParamsSamplerVersion",
+    "JobRunParamsSamplerVersionType0",
+    "JobRunParamsSamplerVersionType1",
     "JobSession",
     "JobsResponse",
     "JobState",
@@ -832,6 +877,8 @@ __all__ = (
     "ListBackendsFields",
     "ListTagsResponse",
     "ListTagsType",
+    "NoiseLearnerJobRunParams",
+    "NoiseLearnerJobRunParamsProgramId",
     "NoiseLearnerV3V01LinbdbladResultMetadataModel",
     "NoiseLearnerV3V01LinbdbladResultMetadataModelLearningProtocol",
     "NoiseLearnerV3V01LinbdbladResultPostSelectionMetadataModel",
@@ -880,6 +927,8 @@ __all__ = (
     "RemoteStorageLogs",
     "RemoteStorageResults",
     "ReplaceJobTagsBody",
+    "SamplerJobRunParams",
+    "SamplerJobRunParamsProgramId",
     "SamplexModelSSV1",
     "SamplexModelSSV1ToSSV2",
     "SchedulerTimingModel",

@@ -13,13 +13,7 @@ from ..models.job_run_params_base_log_level import JobRunParamsBaseLogLevel
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.executor_v01_params_model import ExecutorV01ParamsModel
-    from ..models.executor_v02_params_model import ExecutorV02ParamsModel
-    from ..models.job_run_params_estimator import JobRunParamsEstimator
-    from ..models.job_run_params_noise_learner import JobRunParamsNoiseLearner
-    from ..models.job_run_params_sampler import JobRunParamsSampler
-    from ..models.noise_learner_v3v01_params_model import NoiseLearnerV3V01ParamsModel
-    from ..models.noise_learner_v3v02_params_model import NoiseLearnerV3V02ParamsModel
+    from ..models.job_run_params_params import JobRunParamsParams
 
 
 T = TypeVar("T", bound="JobRunParams")
@@ -39,8 +33,8 @@ class JobRunParams:
             Should follow the pattern "name:tag".
         session_id (str | Unset): Identifier of the session that the job is a part of
         tags (list[str] | Unset): List of job or program tags
-        params (ExecutorV01ParamsModel | ExecutorV02ParamsModel | JobRunParamsEstimator | JobRunParamsNoiseLearner |
-            JobRunParamsSampler | NoiseLearnerV3V01ParamsModel | NoiseLearnerV3V02ParamsModel | Unset):
+        params (JobRunParamsParams | Unset): The program's input, kept as given (the typed per-program requests model
+            the known programs).
         private (bool | Unset): When set to true, input parameters are not returned, and the results can only be read
             once. After the job is completed, input parameters are deleted from the service. After the results are read,
             they are deleted from the service. When set to false, the input parameters and results follow the standard
@@ -55,29 +49,11 @@ class JobRunParams:
     runtime: str | Unset = UNSET
     session_id: str | Unset = UNSET
     tags: list[str] | Unset = UNSET
-    params: (
-        ExecutorV01ParamsModel
-        | ExecutorV02ParamsModel
-        | JobRunParamsEstimator
-        | JobRunParamsNoiseLearner
-        | JobRunParamsSampler
-        | NoiseLearnerV3V01ParamsModel
-        | NoiseLearnerV3V02ParamsModel
-        | Unset
-    ) = UNSET
+    params: JobRunParamsParams | Unset = UNSET
     private: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.executor_v01_params_model import ExecutorV01ParamsModel  # noqa: PLC0415
-        from ..models.executor_v02_params_model import ExecutorV02ParamsModel  # noqa: PLC0415
-        from ..models.job_run_params_estimator import JobRunParamsEstimator  # noqa: PLC0415
-        from ..models.job_run_params_noise_learner import JobRunParamsNoiseLearner  # noqa: PLC0415
-        from ..models.job_run_params_sampler import JobRunParamsSampler  # noqa: PLC0415
-        from ..models.noise_learner_v3v01_params_model import (
-            NoiseLearnerV3V01ParamsModel,  # noqa: PLC0415
-        )
-
         backend = self.backend
 
         program_id = self.program_id
@@ -98,22 +74,8 @@ class JobRunParams:
         if not isinstance(self.tags, Unset):
             tags = self.tags
 
-        params: dict[str, Any] | Unset
-        if isinstance(self.params, Unset):
-            params = UNSET
-        elif isinstance(self.params, JobRunParamsSampler):
-            params = self.params.to_dict()
-        elif isinstance(self.params, JobRunParamsEstimator):
-            params = self.params.to_dict()
-        elif isinstance(self.params, JobRunParamsNoiseLearner):
-            params = self.params.to_dict()
-        elif isinstance(self.params, ExecutorV01ParamsModel):
-            params = self.params.to_dict()
-        elif isinstance(self.params, ExecutorV02ParamsModel):
-            params = self.params.to_dict()
-        elif isinstance(self.params, NoiseLearnerV3V01ParamsModel):
-            params = self.params.to_dict()
-        else:
+        params: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.params, Unset):
             params = self.params.to_dict()
 
         private = self.private
@@ -147,17 +109,7 @@ class JobRunParams:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.executor_v01_params_model import ExecutorV01ParamsModel  # noqa: PLC0415
-        from ..models.executor_v02_params_model import ExecutorV02ParamsModel  # noqa: PLC0415
-        from ..models.job_run_params_estimator import JobRunParamsEstimator  # noqa: PLC0415
-        from ..models.job_run_params_noise_learner import JobRunParamsNoiseLearner  # noqa: PLC0415
-        from ..models.job_run_params_sampler import JobRunParamsSampler  # noqa: PLC0415
-        from ..models.noise_learner_v3v01_params_model import (
-            NoiseLearnerV3V01ParamsModel,  # noqa: PLC0415
-        )
-        from ..models.noise_learner_v3v02_params_model import (
-            NoiseLearnerV3V02ParamsModel,  # noqa: PLC0415
-        )
+        from ..models.job_run_params_params import JobRunParamsParams  # noqa: PLC0415
 
         d = dict(src_dict)
         backend = d.pop("backend")
@@ -181,75 +133,12 @@ class JobRunParams:
 
         tags = cast(list[str], d.pop("tags", UNSET))
 
-        def _parse_params(
-            data: object,
-        ) -> (
-            ExecutorV01ParamsModel
-            | ExecutorV02ParamsModel
-            | JobRunParamsEstimator
-            | JobRunParamsNoiseLearner
-            | JobRunParamsSampler
-            | NoiseLearnerV3V01ParamsModel
-            | NoiseLearnerV3V02ParamsModel
-            | Unset
-        ):
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                params_type_0 = JobRunParamsSampler.from_dict(data)
-
-                return params_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                params_type_1 = JobRunParamsEstimator.from_dict(data)
-
-                return params_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                params_type_2 = JobRunParamsNoiseLearner.from_dict(data)
-
-                return params_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                params_type_3 = ExecutorV01ParamsModel.from_dict(data)
-
-                return params_type_3
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                params_type_4 = ExecutorV02ParamsModel.from_dict(data)
-
-                return params_type_4
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                params_type_5 = NoiseLearnerV3V01ParamsModel.from_dict(data)
-
-                return params_type_5
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            params_type_6 = NoiseLearnerV3V02ParamsModel.from_dict(data)
-
-            return params_type_6
-
-        params = _parse_params(d.pop("params", UNSET))
+        _params = d.pop("params", UNSET)
+        params: JobRunParamsParams | Unset
+        if isinstance(_params, Unset):
+            params = UNSET
+        else:
+            params = JobRunParamsParams.from_dict(_params)
 
         private = d.pop("private", UNSET)
 

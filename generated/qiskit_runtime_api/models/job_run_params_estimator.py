@@ -7,8 +7,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
-from ..models.job_run_params_estimator_version import JobRunParamsEstimatorVersion
+from ..models.job_run_params_estimator_version_type_0 import (
+    JobRunParamsEstimatorVersionType0,
+)
+from ..models.job_run_params_estimator_version_type_1 import (
+    JobRunParamsEstimatorVersionType1,
+)
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -32,7 +38,8 @@ class JobRunParamsEstimator:
         resilience_level (int | Unset): How much resilience to build against errors
         support_qiskit (bool | Unset): If True, returns a qiskit-style output, meant to be parsed using the runtime
             result decoder, or resort to returning pure JSON results (resulting in larger objects)
-        version (JobRunParamsEstimatorVersion | Unset): For EstimatorV2, version should always be 2
+        version (JobRunParamsEstimatorVersionType0 | JobRunParamsEstimatorVersionType1 | Unset): The primitive's
+            version, always 2; IBM's REST guides send the string "2".
     """
 
     pubs: list[list[Any]]
@@ -40,7 +47,10 @@ class JobRunParamsEstimator:
     precision: float | None | Unset = UNSET
     resilience_level: int | Unset = UNSET
     support_qiskit: bool | Unset = UNSET
-    version: JobRunParamsEstimatorVersion | Unset = UNSET
+    version: (
+        JobRunParamsEstimatorVersionType0 | JobRunParamsEstimatorVersionType1 | Unset
+    ) = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         pubs = []
@@ -63,12 +73,16 @@ class JobRunParamsEstimator:
 
         support_qiskit = self.support_qiskit
 
-        version: int | Unset = UNSET
-        if not isinstance(self.version, Unset):
+        version: int | str | Unset
+        if isinstance(self.version, Unset):
+            version = UNSET
+        elif isinstance(self.version, JobRunParamsEstimatorVersionType0):
+            version = self.version.value
+        else:
             version = self.version.value
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "pubs": pubs,
@@ -121,12 +135,30 @@ class JobRunParamsEstimator:
 
         support_qiskit = d.pop("support_qiskit", UNSET)
 
-        _version = d.pop("version", UNSET)
-        version: JobRunParamsEstimatorVersion | Unset
-        if isinstance(_version, Unset):
-            version = UNSET
-        else:
-            version = JobRunParamsEstimatorVersion(_version)
+        def _parse_version(
+            data: object,
+        ) -> (
+            JobRunParamsEstimatorVersionType0
+            | JobRunParamsEstimatorVersionType1
+            | Unset
+        ):
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, int):
+                    raise TypeError()
+                version_type_0 = JobRunParamsEstimatorVersionType0(data)
+
+                return version_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, str):
+                raise TypeError()
+            version_type_1 = JobRunParamsEstimatorVersionType1(data)
+
+            return version_type_1
+
+        version = _parse_version(d.pop("version", UNSET))
 
         job_run_params_estimator = cls(
             pubs=pubs,
@@ -137,4 +169,21 @@ class JobRunParamsEstimator:
             version=version,
         )
 
+        job_run_params_estimator.additional_properties = d
         return job_run_params_estimator
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -7,9 +7,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
-from ..models.job_run_params_noise_learner_version import (
-    JobRunParamsNoiseLearnerVersion,
+from ..models.job_run_params_noise_learner_version_type_0 import (
+    JobRunParamsNoiseLearnerVersionType0,
+)
+from ..models.job_run_params_noise_learner_version_type_1 import (
+    JobRunParamsNoiseLearnerVersionType1,
 )
 from ..types import UNSET, Unset
 
@@ -29,12 +33,18 @@ class JobRunParamsNoiseLearner:
     Attributes:
         circuits (list[Any]): The circuits on which to perform noise learning.
         options (JobRunParamsNoiseLearnerOptions | Unset): NoiseLearner options
-        version (JobRunParamsNoiseLearnerVersion | Unset): For NoiseLearner, should always be 2
+        version (JobRunParamsNoiseLearnerVersionType0 | JobRunParamsNoiseLearnerVersionType1 | Unset): The primitive's
+            version, always 2; IBM's REST guides send the string "2".
     """
 
     circuits: list[Any]
     options: JobRunParamsNoiseLearnerOptions | Unset = UNSET
-    version: JobRunParamsNoiseLearnerVersion | Unset = UNSET
+    version: (
+        JobRunParamsNoiseLearnerVersionType0
+        | JobRunParamsNoiseLearnerVersionType1
+        | Unset
+    ) = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         circuits = self.circuits
@@ -43,12 +53,16 @@ class JobRunParamsNoiseLearner:
         if not isinstance(self.options, Unset):
             options = self.options.to_dict()
 
-        version: int | Unset = UNSET
-        if not isinstance(self.version, Unset):
+        version: int | str | Unset
+        if isinstance(self.version, Unset):
+            version = UNSET
+        elif isinstance(self.version, JobRunParamsNoiseLearnerVersionType0):
+            version = self.version.value
+        else:
             version = self.version.value
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "circuits": circuits,
@@ -77,12 +91,30 @@ class JobRunParamsNoiseLearner:
         else:
             options = JobRunParamsNoiseLearnerOptions.from_dict(_options)
 
-        _version = d.pop("version", UNSET)
-        version: JobRunParamsNoiseLearnerVersion | Unset
-        if isinstance(_version, Unset):
-            version = UNSET
-        else:
-            version = JobRunParamsNoiseLearnerVersion(_version)
+        def _parse_version(
+            data: object,
+        ) -> (
+            JobRunParamsNoiseLearnerVersionType0
+            | JobRunParamsNoiseLearnerVersionType1
+            | Unset
+        ):
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, int):
+                    raise TypeError()
+                version_type_0 = JobRunParamsNoiseLearnerVersionType0(data)
+
+                return version_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, str):
+                raise TypeError()
+            version_type_1 = JobRunParamsNoiseLearnerVersionType1(data)
+
+            return version_type_1
+
+        version = _parse_version(d.pop("version", UNSET))
 
         job_run_params_noise_learner = cls(
             circuits=circuits,
@@ -90,4 +122,21 @@ class JobRunParamsNoiseLearner:
             version=version,
         )
 
+        job_run_params_noise_learner.additional_properties = d
         return job_run_params_noise_learner
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

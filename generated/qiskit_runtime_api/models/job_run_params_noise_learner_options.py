@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.job_run_params_noise_learner_options_twirling_strategy import (
     JobRunParamsNoiseLearnerOptionsTwirlingStrategy,
@@ -51,6 +52,7 @@ class JobRunParamsNoiseLearnerOptions:
     simulator: JobRunParamsNoiseLearnerOptionsSimulator | Unset = UNSET
     support_qiskit: bool | Unset = UNSET
     twirling_strategy: JobRunParamsNoiseLearnerOptionsTwirlingStrategy | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         experimental: dict[str, Any] | Unset = UNSET
@@ -82,7 +84,7 @@ class JobRunParamsNoiseLearnerOptions:
             twirling_strategy = self.twirling_strategy.value
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update({})
         if experimental is not UNSET:
             field_dict["experimental"] = experimental
@@ -168,4 +170,21 @@ class JobRunParamsNoiseLearnerOptions:
             twirling_strategy=twirling_strategy,
         )
 
+        job_run_params_noise_learner_options.additional_properties = d
         return job_run_params_noise_learner_options
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

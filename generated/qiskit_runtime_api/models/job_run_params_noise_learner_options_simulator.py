@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -37,6 +38,7 @@ class JobRunParamsNoiseLearnerOptionsSimulator:
         JobRunParamsNoiseLearnerOptionsSimulatorNoiseModelType0 | None | Unset
     ) = UNSET
     seed_simulator: int | None | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.job_run_params_noise_learner_options_simulator_noise_model_type_0 import (
@@ -77,7 +79,7 @@ class JobRunParamsNoiseLearnerOptionsSimulator:
             seed_simulator = self.seed_simulator
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update({})
         if basis_gates is not UNSET:
             field_dict["basis_gates"] = basis_gates
@@ -171,4 +173,21 @@ class JobRunParamsNoiseLearnerOptionsSimulator:
             seed_simulator=seed_simulator,
         )
 
+        job_run_params_noise_learner_options_simulator.additional_properties = d
         return job_run_params_noise_learner_options_simulator
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -7,8 +7,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
-from ..models.job_run_params_sampler_version import JobRunParamsSamplerVersion
+from ..models.job_run_params_sampler_version_type_0 import (
+    JobRunParamsSamplerVersionType0,
+)
+from ..models.job_run_params_sampler_version_type_1 import (
+    JobRunParamsSamplerVersionType1,
+)
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -30,14 +36,18 @@ class JobRunParamsSampler:
             default_shots specified in options.
         support_qiskit (bool | Unset): If True, returns a Qiskit-style output, meant to be parsed using the runtime
             result decoder, or resort to returning pure JSON results (resulting in larger objects)
-        version (JobRunParamsSamplerVersion | Unset): For SamplerV2, version should always be 2
+        version (JobRunParamsSamplerVersionType0 | JobRunParamsSamplerVersionType1 | Unset): The primitive's version,
+            always 2; IBM's REST guides send the string "2".
     """
 
     pubs: list[Any | list[Any]]
     options: JobRunParamsSamplerOptions | Unset = UNSET
     shots: int | None | Unset = UNSET
     support_qiskit: bool | Unset = UNSET
-    version: JobRunParamsSamplerVersion | Unset = UNSET
+    version: (
+        JobRunParamsSamplerVersionType0 | JobRunParamsSamplerVersionType1 | Unset
+    ) = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         pubs = []
@@ -62,12 +72,16 @@ class JobRunParamsSampler:
 
         support_qiskit = self.support_qiskit
 
-        version: int | Unset = UNSET
-        if not isinstance(self.version, Unset):
+        version: int | str | Unset
+        if isinstance(self.version, Unset):
+            version = UNSET
+        elif isinstance(self.version, JobRunParamsSamplerVersionType0):
+            version = self.version.value
+        else:
             version = self.version.value
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "pubs": pubs,
@@ -126,12 +140,26 @@ class JobRunParamsSampler:
 
         support_qiskit = d.pop("support_qiskit", UNSET)
 
-        _version = d.pop("version", UNSET)
-        version: JobRunParamsSamplerVersion | Unset
-        if isinstance(_version, Unset):
-            version = UNSET
-        else:
-            version = JobRunParamsSamplerVersion(_version)
+        def _parse_version(
+            data: object,
+        ) -> JobRunParamsSamplerVersionType0 | JobRunParamsSamplerVersionType1 | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, int):
+                    raise TypeError()
+                version_type_0 = JobRunParamsSamplerVersionType0(data)
+
+                return version_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, str):
+                raise TypeError()
+            version_type_1 = JobRunParamsSamplerVersionType1(data)
+
+            return version_type_1
+
+        version = _parse_version(d.pop("version", UNSET))
 
         job_run_params_sampler = cls(
             pubs=pubs,
@@ -141,4 +169,21 @@ class JobRunParamsSampler:
             version=version,
         )
 
+        job_run_params_sampler.additional_properties = d
         return job_run_params_sampler
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

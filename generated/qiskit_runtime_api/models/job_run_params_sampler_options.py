@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -51,6 +52,7 @@ class JobRunParamsSamplerOptions:
     experimental: JobRunParamsSamplerOptionsExperimental | Unset = UNSET
     simulator: JobRunParamsSamplerOptionsSimulator | Unset = UNSET
     twirling: JobRunParamsSamplerOptionsTwirling | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         default_shots = self.default_shots
@@ -76,7 +78,7 @@ class JobRunParamsSamplerOptions:
             twirling = self.twirling.to_dict()
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update({})
         if default_shots is not UNSET:
             field_dict["default_shots"] = default_shots
@@ -164,4 +166,21 @@ class JobRunParamsSamplerOptions:
             twirling=twirling,
         )
 
+        job_run_params_sampler_options.additional_properties = d
         return job_run_params_sampler_options
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

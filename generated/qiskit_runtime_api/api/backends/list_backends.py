@@ -8,6 +8,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.backend_names_response import BackendNamesResponse
 from ...models.backends_response import BackendsResponse
 from ...models.list_backends_fields import ListBackendsFields
 from ...types import UNSET, Response, Unset
@@ -44,9 +45,27 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> BackendsResponse | None:
+) -> BackendNamesResponse | BackendsResponse | None:
     if response.status_code == 200:
-        response_200 = BackendsResponse.from_dict(response.json())
+
+        def _parse_response_200(
+            data: object,
+        ) -> BackendNamesResponse | BackendsResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = BackendsResponse.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = BackendNamesResponse.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -58,7 +77,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[BackendsResponse]:
+) -> Response[BackendNamesResponse | BackendsResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -72,7 +91,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     fields: ListBackendsFields | Unset = UNSET,
     ibm_api_version: str | Unset = UNSET,
-) -> Response[BackendsResponse]:
+) -> Response[BackendNamesResponse | BackendsResponse]:
     """List Your Backends
 
      Returns a list of all the backends your service instance has access to.
@@ -88,7 +107,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BackendsResponse]
+        Response[BackendNamesResponse | BackendsResponse]
     """
 
     kwargs = _get_kwargs(
@@ -108,7 +127,7 @@ def sync(
     client: AuthenticatedClient,
     fields: ListBackendsFields | Unset = UNSET,
     ibm_api_version: str | Unset = UNSET,
-) -> BackendsResponse | None:
+) -> BackendNamesResponse | BackendsResponse | None:
     """List Your Backends
 
      Returns a list of all the backends your service instance has access to.
@@ -124,7 +143,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BackendsResponse
+        BackendNamesResponse | BackendsResponse
     """
 
     return sync_detailed(
@@ -139,7 +158,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     fields: ListBackendsFields | Unset = UNSET,
     ibm_api_version: str | Unset = UNSET,
-) -> Response[BackendsResponse]:
+) -> Response[BackendNamesResponse | BackendsResponse]:
     """List Your Backends
 
      Returns a list of all the backends your service instance has access to.
@@ -155,7 +174,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BackendsResponse]
+        Response[BackendNamesResponse | BackendsResponse]
     """
 
     kwargs = _get_kwargs(
@@ -173,7 +192,7 @@ async def asyncio(
     client: AuthenticatedClient,
     fields: ListBackendsFields | Unset = UNSET,
     ibm_api_version: str | Unset = UNSET,
-) -> BackendsResponse | None:
+) -> BackendNamesResponse | BackendsResponse | None:
     """List Your Backends
 
      Returns a list of all the backends your service instance has access to.
@@ -189,7 +208,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BackendsResponse
+        BackendNamesResponse | BackendsResponse
     """
 
     return (

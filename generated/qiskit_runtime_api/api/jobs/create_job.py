@@ -9,15 +9,25 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_container import ErrorContainer
+from ...models.estimator_job_run_params import EstimatorJobRunParams
+from ...models.executor_job_run_params import ExecutorJobRunParams
 from ...models.job_create_response import JobCreateResponse
 from ...models.job_run_params import JobRunParams
 from ...models.job_run_params_channel_partner import JobRunParamsChannelPartner
+from ...models.noise_learner_job_run_params import NoiseLearnerJobRunParams
+from ...models.sampler_job_run_params import SamplerJobRunParams
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
-    body: JobRunParams | JobRunParamsChannelPartner | Unset = UNSET,
+    body: EstimatorJobRunParams
+    | ExecutorJobRunParams
+    | JobRunParams
+    | JobRunParamsChannelPartner
+    | NoiseLearnerJobRunParams
+    | SamplerJobRunParams
+    | Unset = UNSET,
     parent_job_id: str | Unset = UNSET,
     ibm_api_version: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -33,7 +43,15 @@ def _get_kwargs(
         "url": "/v1/jobs",
     }
 
-    if isinstance(body, JobRunParams):
+    if isinstance(body, SamplerJobRunParams):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, EstimatorJobRunParams):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, NoiseLearnerJobRunParams):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, ExecutorJobRunParams):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, JobRunParamsChannelPartner):
         _kwargs["json"] = body.to_dict()
     else:
         _kwargs["json"] = body.to_dict()
@@ -97,7 +115,13 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    body: JobRunParams | JobRunParamsChannelPartner | Unset = UNSET,
+    body: EstimatorJobRunParams
+    | ExecutorJobRunParams
+    | JobRunParams
+    | JobRunParamsChannelPartner
+    | NoiseLearnerJobRunParams
+    | SamplerJobRunParams
+    | Unset = UNSET,
     parent_job_id: str | Unset = UNSET,
     ibm_api_version: str | Unset = UNSET,
 ) -> Response[ErrorContainer | JobCreateResponse]:
@@ -109,7 +133,8 @@ def sync_detailed(
     Args:
         parent_job_id (str | Unset):
         ibm_api_version (str | Unset):  Example: 2026-03-15.
-        body (JobRunParams | JobRunParamsChannelPartner | Unset):
+        body (EstimatorJobRunParams | ExecutorJobRunParams | JobRunParams |
+            JobRunParamsChannelPartner | NoiseLearnerJobRunParams | SamplerJobRunParams | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -135,7 +160,13 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    body: JobRunParams | JobRunParamsChannelPartner | Unset = UNSET,
+    body: EstimatorJobRunParams
+    | ExecutorJobRunParams
+    | JobRunParams
+    | JobRunParamsChannelPartner
+    | NoiseLearnerJobRunParams
+    | SamplerJobRunParams
+    | Unset = UNSET,
     parent_job_id: str | Unset = UNSET,
     ibm_api_version: str | Unset = UNSET,
 ) -> ErrorContainer | JobCreateResponse | None:
@@ -147,7 +178,8 @@ def sync(
     Args:
         parent_job_id (str | Unset):
         ibm_api_version (str | Unset):  Example: 2026-03-15.
-        body (JobRunParams | JobRunParamsChannelPartner | Unset):
+        body (EstimatorJobRunParams | ExecutorJobRunParams | JobRunParams |
+            JobRunParamsChannelPartner | NoiseLearnerJobRunParams | SamplerJobRunParams | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,7 +200,13 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    body: JobRunParams | JobRunParamsChannelPartner | Unset = UNSET,
+    body: EstimatorJobRunParams
+    | ExecutorJobRunParams
+    | JobRunParams
+    | JobRunParamsChannelPartner
+    | NoiseLearnerJobRunParams
+    | SamplerJobRunParams
+    | Unset = UNSET,
     parent_job_id: str | Unset = UNSET,
     ibm_api_version: str | Unset = UNSET,
 ) -> Response[ErrorContainer | JobCreateResponse]:
@@ -180,7 +218,8 @@ async def asyncio_detailed(
     Args:
         parent_job_id (str | Unset):
         ibm_api_version (str | Unset):  Example: 2026-03-15.
-        body (JobRunParams | JobRunParamsChannelPartner | Unset):
+        body (EstimatorJobRunParams | ExecutorJobRunParams | JobRunParams |
+            JobRunParamsChannelPartner | NoiseLearnerJobRunParams | SamplerJobRunParams | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -204,7 +243,13 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    body: JobRunParams | JobRunParamsChannelPartner | Unset = UNSET,
+    body: EstimatorJobRunParams
+    | ExecutorJobRunParams
+    | JobRunParams
+    | JobRunParamsChannelPartner
+    | NoiseLearnerJobRunParams
+    | SamplerJobRunParams
+    | Unset = UNSET,
     parent_job_id: str | Unset = UNSET,
     ibm_api_version: str | Unset = UNSET,
 ) -> ErrorContainer | JobCreateResponse | None:
@@ -216,7 +261,8 @@ async def asyncio(
     Args:
         parent_job_id (str | Unset):
         ibm_api_version (str | Unset):  Example: 2026-03-15.
-        body (JobRunParams | JobRunParamsChannelPartner | Unset):
+        body (EstimatorJobRunParams | ExecutorJobRunParams | JobRunParams |
+            JobRunParamsChannelPartner | NoiseLearnerJobRunParams | SamplerJobRunParams | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
