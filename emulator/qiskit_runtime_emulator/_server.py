@@ -114,8 +114,12 @@ class Emulator:
         except OSError:
             sock.close()
             raise
+        try:
+            self._service = EmulatorService(self.config)
+        except BaseException:
+            sock.close()
+            raise
         self._socket = sock
-        self._service = EmulatorService(self.config)
         app = create_app(service=self._service)
         server_config = uvicorn.Config(
             app,

@@ -91,7 +91,8 @@ class EmulatorService:
         self._backend_states: dict[str, tuple[str, str | None]] = {}
         self._parked: dict[str, list[str]] = {}
         for name, state in config.backend_states.items():
-            self.device(name)
+            if name not in self.devices:
+                raise ValueError(f"backend_states names {name}; the emulator has no such device")
             self._backend_states[name] = (state, None)
         if config.usage_consumed_seconds:
             self.set_usage_consumed(config.usage_consumed_seconds)
