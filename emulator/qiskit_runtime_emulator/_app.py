@@ -430,6 +430,13 @@ class _JournalRecorder:
         started = time.perf_counter()
         received = sent = 0
         status = 0
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                self._record(scope, status, received, sent, time.perf_counter() - started)
 
         async def counting_receive() -> Message:
             nonlocal received
@@ -443,12 +450,15 @@ class _JournalRecorder:
                 status = message["status"]
             elif message["type"] == "http.response.body":
                 sent += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # Before the last byte leaves: a client that has its answer finds it journaled.
+                    record()
             await send(message)
 
         try:
             await self.app(scope, counting_receive, counting_send)
         finally:
-            self._record(scope, status, received, sent, time.perf_counter() - started)
+            record()  # a dropped connection never sends its last body chunk
 
     def _record(self, scope: Scope, status: int, received: int, sent: int, took: float) -> None:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}

@@ -88,7 +88,7 @@ class Emulator:
             overrides["usage_consumed_seconds"] = usage_consumed_seconds
         if max_pending_jobs is not None:
             overrides["max_pending_jobs"] = max_pending_jobs
-        self.config = dataclasses.replace(base, **overrides)
+        self._config = dataclasses.replace(base, **overrides)
         self.host = host
         self._requested_port = port
         self._log_level = log_level
@@ -155,6 +155,11 @@ class Emulator:
         if self._socket is not None:
             self._socket.close()
         self._server = self._thread = self._service = self._socket = None
+
+    @property
+    def config(self) -> EmulatorConfig:
+        """The configuration in force (runtime changes such as ``set_faults`` included)."""
+        return self._service.config if self._service is not None else self._config
 
     @property
     def running(self) -> bool:
@@ -247,8 +252,8 @@ class Emulator:
         if config is not None:
             if config.state_file != self.config.state_file:
                 raise ValueError("reset() cannot change state_file; start another Emulator")
-            self.config = config
-        self.service.reset(self.config)
+            self._config = config
+        self.service.reset(config)
 
     # ------------------------------------------------------------------------- scenarios
 

@@ -84,8 +84,21 @@ class EmulatorService:
 
     def _apply_scenarios(self, config: EmulatorConfig) -> None:
         """(Re)build everything the configuration decides, for a new or a reset emulator."""
+        previous = getattr(self, "config", None)
+        identity = (config.api_keys, config.account_id, config.token_ttl)
+        if (
+            previous is None
+            or not hasattr(self, "issuer")
+            or identity
+            != (
+                previous.api_keys,
+                previous.account_id,
+                previous.token_ttl,
+            )
+        ):
+            # Tokens outlive a reset unless the keys or their lifetime change.
+            self.issuer = TokenIssuer(config.api_keys, config.account_id, config.token_ttl)
         self.config = config
-        self.issuer = TokenIssuer(config.api_keys, config.account_id, config.token_ttl)
         self._recent_jobs: dict[str, deque[float]] = {}
         self._failures: list[list[Any]] = [[rule, rule.count] for rule in config.job_failures]
         self._backend_states: dict[str, tuple[str, str | None]] = {}
