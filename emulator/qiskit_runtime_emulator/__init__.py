@@ -9,7 +9,7 @@
 """
 
 from ._app import create_app
-from ._config import EmulatorConfig, Faults, JobDelays
+from ._config import EmulatorConfig, Faults, JobDelays, JobFailure
 from ._constants import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_API_KEY,
@@ -18,6 +18,7 @@ from ._constants import (
     DEFAULT_PORT,
     DEFAULT_USER_ID,
 )
+from ._journal import Journal, JournalEntry
 from ._server import Emulator
 
 __all__ = [
@@ -31,5 +32,8 @@ __all__ = [
     "EmulatorConfig",
     "Faults",
     "JobDelays",
+    "JobFailure",
+    "Journal",
+    "JournalEntry",
     "create_app",
 ]

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import TextIO
 
-from ._config import EmulatorConfig, Faults, JobDelays
+from ._backends import BACKEND_STATES
+from ._config import EmulatorConfig, Faults, JobDelays, JobFailure
 from ._constants import (
     DEFAULT_API_KEY,
     DEFAULT_CRN,
@@ -22,6 +23,7 @@ from ._constants import (
     DEFAULT_QUEUED_SECONDS,
     DEFAULT_RUNNING_SECONDS,
     DEFAULT_TOKEN_TTL_SECONDS,
+    SESSION_MAX_TTL_SECONDS,
 )
 from ._server import Emulator
 
@@ -96,7 +98,74 @@ def build_parser(prog: str = "python -m qiskit_runtime_emulator") -> argparse.Ar
     )
     faults.add_argument("--revoke-tokens-after", type=float, metavar="SECONDS")
     faults.add_argument("--fault-seed", type=int)
+    scenarios = parser.add_argument_group(
+        "scenarios (also at runtime under /emulator, see docs/emulator-notes.md)"
+    )
+    scenarios.add_argument(
+        "--fail-jobs",
+        action="append",
+        type=_job_failure,
+        default=[],
+        metavar="CODE[:COUNT][@BACKEND]",
+        help="jobs end Failed with this reason code (COUNT jobs, or * for all; default 1); "
+        "1305 ends them 'Cancelled - Ran too long' (repeatable)",
+    )
+    scenarios.add_argument(
+        "--session-max-ttl",
+        type=int,
+        default=SESSION_MAX_TTL_SECONDS,
+        metavar="SECONDS",
+        help="the plan's session TTL cap: sessions close (and drop queued jobs) after it",
+    )
+    scenarios.add_argument(
+        "--backend-state",
+        action="append",
+        type=_backend_state,
+        default=[],
+        metavar="NAME=STATE",
+        help=f"start a device {'/'.join(BACKEND_STATES)}; its jobs wait while not online",
+    )
+    scenarios.add_argument(
+        "--usage-consumed",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="usage already consumed this period",
+    )
+    scenarios.add_argument(
+        "--usage-limit-reached",
+        action="store_true",
+        help="start with the usage limit consumed: job creation answers 409",
+    )
+    scenarios.add_argument(
+        "--max-pending-jobs",
+        type=int,
+        metavar="N",
+        help="job creation answers 429 while N jobs are Queued or Running",
+    )
     return parser
+
+
+def _job_failure(text: str) -> JobFailure:
+    spec, _, backend = text.partition("@")
+    code, _, count = spec.partition(":")
+    try:
+        return JobFailure(
+            reason_code=int(code),
+            count=None if count == "*" else int(count or 1),
+            backend=backend or None,
+        )
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+
+
+def _backend_state(text: str) -> tuple[str, str]:
+    name, _, state = text.partition("=")
+    if not name or state not in BACKEND_STATES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected NAME=STATE with STATE one of {', '.join(BACKEND_STATES)}"
+        )
+    return name, state
 
 
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
@@ -122,6 +191,11 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         seed=args.seed,
         max_qubits=args.max_qubits,
         state_file=args.state,
+        job_failures=tuple(args.fail_jobs),
+        session_max_ttl=args.session_max_ttl,
+        backend_states=dict(args.backend_state),
+        usage_consumed_seconds=args.usage_consumed,
+        max_pending_jobs=args.max_pending_jobs,
     )
 
 
@@ -133,6 +207,7 @@ def print_banner(emulator: Emulator, out: TextIO) -> None:
     print(f"  API key  : {emulator.api_key}", file=out)
     print(f"  CRN      : {emulator.crn}", file=out)
     print(f"  backends : {', '.join(emulator.service.devices)}", file=out)
+    print(f"  controls : {emulator.url}/emulator (journal, scenarios, faults, reset)", file=out)
     print(
         "  qiskit-ibm-runtime: IAM_URL="
         f"{emulator.iam_url} QISKIT_FUNCTIONS_EXPERIMENTAL=1, "
@@ -159,6 +234,11 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
+    except ValueError as exc:  # e.g. --backend-state for a device the emulator does not have
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.usage_limit_reached:
+        emulator.reach_usage_limit()
     print_banner(emulator, sys.stdout)
     # SIGTERM (docker stop, kill) shuts down as cleanly as Ctrl+C does.
     signal.signal(signal.SIGTERM, _interrupt)

@@ -4,6 +4,10 @@ qiskit-ibm-runtime uses a URL that contains "experimental" verbatim and appends 
 without ``/v1``, so the API is served under ``/experimental/v1`` *and* ``/experimental``.
 Every API route but ``/v1/versions`` checks the bearer token and the ``Service-CRN`` header,
 reads ``IBM-API-Version``, and may be hit by the configured fault injection first.
+
+Every request to IAM and the API is written to the request journal (``_journal``) by a thin ASGI
+wrapper around the app. The emulator's own controls (the journal, scenarios, faults, reset) live
+under ``/emulator``, a prefix IBM's API does not use, and are not journaled.
 """
 
 from __future__ import annotations
@@ -14,20 +18,23 @@ import json
 import logging
 import random
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._config import EmulatorConfig, Faults
+from ._controls import CONTROL_PREFIX, control_routes
 from ._errors import ApiError, Code, ErrorStyle, error_body, iam_error_body
 from ._iam import APIKEY_GRANT
+from ._journal import JOURNALED_HEADERS, JournalEntry, auth_scheme, redact_query
 from ._params import RequestContext
 from ._service import EmulatorService
 
@@ -139,18 +146,23 @@ def _authenticate(request: Request, service: EmulatorService) -> str:
 
 def _endpoint(operation: Operation, service: EmulatorService, dice: _FaultDice) -> Any:
     known_versions = [version for version, _, _ in service.config.api_versions]
+    label = f"{operation.method} /v1{operation.path}"
 
     async def endpoint(request: Request) -> Response:
+        request.state.operation = label
         try:
             faults = service.faults
             if faults.latency:
                 await asyncio.sleep(faults.latency)
             rng = dice.roll(faults)
             if faults.drop_rate and rng.random() < faults.drop_rate:
+                request.state.fault = "drop"
                 return _DroppedConnection()
             if faults.error_rate and rng.random() < faults.error_rate:
+                request.state.fault = "error"
                 raise ApiError(faults.error_status, Code.INTERNAL, "(injected fault)")
             if faults.rate_limit_rate and rng.random() < faults.rate_limit_rate:
+                request.state.fault = "rate_limit"
                 raise ApiError(
                     429,
                     Code.TOO_MANY_REQUESTS,
@@ -170,6 +182,7 @@ def _endpoint(operation: Operation, service: EmulatorService, dice: _FaultDice) 
             response = await operation.handler(request, service, context)
             lost = faults.lost_response_rate
             if lost and operation.method != "GET" and rng.random() < lost:
+                request.state.fault = "lost_response"
                 raise ApiError(faults.error_status, Code.INTERNAL, "(injected fault)")
             return response
         except ApiError as error:
@@ -221,7 +234,9 @@ async def _job_results(request: Request, service: EmulatorService, ctx: RequestC
     text = service.job_results(request.path_params["id"])
     if text is None:
         return _no_content()
-    return Response(text, media_type="application/json")
+    # The spec types sampler/estimator results as a string (LegacyJobResults) and IBM's clients
+    # read the body as text; qrmi rejects it if it is labelled JSON. The text is still JSON.
+    return Response(text, media_type="text/plain; charset=utf-8")
 
 
 async def _job_logs(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
@@ -274,9 +289,7 @@ def _backend_document(kind: str) -> Handler:
         name = request.path_params["id"]
         if kind == "status":
             return _json(service.backend_status(name))
-        device = service.device(name)
-        document: dict[str, Any] = getattr(device, kind)()
-        return _json(document)
+        return _json(service.backend_document(name, kind))
 
     return handler
 
@@ -397,10 +410,82 @@ def _index(service: EmulatorService) -> Any:
                 "iam_url": root,
                 "crn": service.config.crn,
                 "backends": list(service.devices),
+                "controls": f"{root}{CONTROL_PREFIX}",
             }
         )
 
     return index
+
+
+class _JournalRecorder:
+    """ASGI wrapper: journals each IAM and API request once its response has been sent."""
+
+    def __init__(self, app: ASGIApp, service: EmulatorService) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path == "/" or path.startswith(CONTROL_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        received = sent = 0
+        status = 0
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                self._record(scope, status, received, sent, time.perf_counter() - started)
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            return message
+
+        async def counting_send(message: Message) -> None:
+            nonlocal sent, status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                sent += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # Before the last byte leaves: a client that has its answer finds it journaled.
+                    record()
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, counting_send)
+        finally:
+            record()  # a dropped connection never sends its last body chunk
+
+    def _record(self, scope: Scope, status: int, received: int, sent: int, took: float) -> None:
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        state = scope.get("state") or {}
+        operation = state.get("operation", "")
+        if scope["path"] == "/identity/token":
+            operation = "POST /identity/token"
+        journal = self.service.journal
+        journal.record(
+            JournalEntry(
+                seq=journal.next_seq(),
+                time=time.time(),
+                method=scope["method"],
+                path=scope["path"],
+                operation=operation,
+                query=redact_query(parse_qsl(scope.get("query_string", b"").decode("latin-1"))),
+                status=status,
+                headers={name: headers[name] for name in JOURNALED_HEADERS if name in headers},
+                auth_scheme=auth_scheme(headers.get("authorization")),
+                request_bytes=received,
+                response_bytes=sent,
+                duration_ms=round(took * 1000, 3),
+                fault=state.get("fault"),
+            )
+        )
 
 
 def create_app(
@@ -413,6 +498,7 @@ def create_app(
     routes = [
         Route("/", _index(service), methods=["GET"]),
         Route("/identity/token", _iam_endpoint(service), methods=["POST"]),
+        *control_routes(service),
     ]
     for prefix in API_PREFIXES:
         for operation in OPERATIONS:
@@ -444,4 +530,5 @@ def create_app(
         exception_handlers={404: not_routed, 405: not_routed},
     )
     app.state.service = service
+    app.add_middleware(_JournalRecorder, service=service)
     return app

@@ -15,14 +15,13 @@ import io
 import zlib
 from typing import Any
 
-from ._backends import SUPPORTED_INSTRUCTIONS, Device
+from ._backends import Device
 from ._qiskit_json import decode_params
 
 __all__ = ["CircuitInputError", "check_isa", "drop_idle_qubits", "load_circuit", "measured_qubits"]
 
 # Instructions that leave an untouched qubit in |0>: they do not make a qubit active.
 _PASSIVE = frozenset({"barrier", "delay"})
-_ALLOWED = frozenset(SUPPORTED_INSTRUCTIONS) | {"barrier"}
 
 
 class CircuitInputError(ValueError):
@@ -149,12 +148,13 @@ def check_isa(circuit: Any, device: Device) -> None:
             f"The circuit has {circuit.num_qubits} qubits but {device.name} has {device.n_qubits}."
         )
     edges = set(device.edges) | {(b, a) for a, b in device.edges}
+    allowed = {*device.supported_instructions, "barrier"}
     for inst in circuit.data:
         if isinstance(inst.operation, ControlFlowOp):
             continue
         name = inst.operation.name
         qubits = tuple(circuit.find_bit(q).index for q in inst.qubits)
-        if name not in _ALLOWED:
+        if name not in allowed:
             raise CircuitInputError(
                 f"The instruction {name} on qubits {qubits} is not supported by the target "
                 f"device {device.name}."

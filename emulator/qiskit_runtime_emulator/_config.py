@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ._backends import BACKEND_STATES
 from ._constants import (
     API_VERSION_STATUSES,
     API_VERSIONS,
@@ -14,10 +15,11 @@ from ._constants import (
     DEFAULT_QUEUED_SECONDS,
     DEFAULT_RUNNING_SECONDS,
     DEFAULT_TOKEN_TTL_SECONDS,
+    SESSION_MAX_TTL_SECONDS,
     ApiVersionEntry,
 )
 
-__all__ = ["EmulatorConfig", "Faults", "JobDelays"]
+__all__ = ["EmulatorConfig", "Faults", "JobDelays", "JobFailure"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,30 @@ class Faults:
 
 
 @dataclass(frozen=True)
+class JobFailure:
+    """A scenario: matching jobs run, then end Failed with ``reason_code`` (and ``reason``).
+
+    A job matches when it has every criterion given (``backend``, ``program_id``, ``tag``).
+    ``count`` jobs fail, then the rule is spent; ``None`` fails every matching job. Reason code
+    1305 ends the job as IBM does when it ran too long: ``Cancelled - Ran too long``.
+    """
+
+    reason_code: int = 1010
+    reason: str | None = None
+    solution: str | None = None
+    count: int | None = 1
+    backend: str | None = None
+    program_id: str | None = None
+    tag: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 1000 <= self.reason_code <= 9999:
+            raise ValueError("reason_code must be between 1000 and 9999")
+        if self.count is not None and self.count < 1:
+            raise ValueError("count must be >= 1 (or None for every matching job)")
+
+
+@dataclass(frozen=True)
 class EmulatorConfig:
     """Everything that makes one emulator instance differ from another."""
 
@@ -84,6 +110,13 @@ class EmulatorConfig:
     # What /v1/versions lists, oldest first: (version, sunset date or None, "live"|"deprecated").
     # A test can announce a version newer than a client's pin, or deprecate the pin.
     api_versions: tuple[ApiVersionEntry, ...] = API_VERSIONS
+    # Scenarios (docs/emulator-notes.md): jobs that fail, the plan's session TTL cap, devices
+    # that are paused or in maintenance, usage already consumed this period, a pending-jobs cap.
+    job_failures: tuple[JobFailure, ...] = ()
+    session_max_ttl: int = SESSION_MAX_TTL_SECONDS
+    backend_states: dict[str, str] = field(default_factory=dict)
+    usage_consumed_seconds: float = 0.0
+    max_pending_jobs: int | None = None
 
     def __post_init__(self) -> None:
         if not self.api_keys or any(not key for key in self.api_keys):
@@ -93,6 +126,17 @@ class EmulatorConfig:
         if self.token_ttl < 1:
             raise ValueError("token_ttl must be >= 1 second")
         _check_api_versions(self.api_versions)
+        if self.session_max_ttl < 1:
+            raise ValueError("session_max_ttl must be >= 1 second")
+        if self.usage_consumed_seconds < 0:
+            raise ValueError("usage_consumed_seconds must be >= 0")
+        if self.max_pending_jobs is not None and self.max_pending_jobs < 0:
+            raise ValueError("max_pending_jobs must be >= 0")
+        for name, state in self.backend_states.items():
+            if state not in BACKEND_STATES:
+                raise ValueError(
+                    f"backend state {state!r} for {name} is not one of {', '.join(BACKEND_STATES)}"
+                )
 
     @property
     def account_id(self) -> str:

@@ -44,8 +44,10 @@ ESTIMATOR_NUM_RANDOMIZATIONS = 32
 SESSION_MAX_TTL_SECONDS = 28800
 SESSION_INTERACTIVE_TTL_SECONDS = 60
 JOB_MAX_COST_SECONDS = 10800
-USAGE_ALLOCATION_SECONDS = 36000
-USAGE_LIMIT_SECONDS = 36000
+# 1,000 hours a month: large enough that a long-lived emulator (each job counts 1 s plus its
+# shots) does not reach it by accident; the usage-limit scenario reaches it on purpose.
+USAGE_ALLOCATION_SECONDS = 3_600_000
+USAGE_LIMIT_SECONDS = 3_600_000
 
 # (version, sunset date or None, status), oldest first: what /v1/versions lists by default
 # (EmulatorConfig.api_versions replaces it). The server answers with the newest behaviour not after

@@ -17,7 +17,15 @@ from typing import Any
 
 from ._constants import MORE_INFO_URL
 
-__all__ = ["ApiError", "Code", "ErrorStyle", "error_body", "iam_error_body"]
+__all__ = [
+    "JOB_REASONS",
+    "ApiError",
+    "Code",
+    "ErrorStyle",
+    "error_body",
+    "iam_error_body",
+    "job_reason",
+]
 
 
 class ErrorStyle(Enum):
@@ -81,6 +89,41 @@ class Code:
     )
     BAD_REQUEST = (1297, "Invalid request.", "Check the request parameters and body.")
     PROGRAM_NOT_FOUND = (1298, "Program not found.", "Use sampler or estimator.")
+    TOO_MANY_PENDING_JOBS = (
+        1299,
+        "The maximum number of pending jobs has been reached.",
+        "Wait for queued jobs to finish, or cancel some, then submit again.",
+    )
+    RAN_TOO_LONG = (
+        1305,
+        "Job ran longer than the maximum execution time.",
+        "Split the work into smaller jobs or raise max_execution_time.",
+    )
+
+
+# Reason codes a job can end with, as IBM's registry words them (quantum.cloud.ibm.com/docs/errors).
+JOB_REASONS: dict[int, tuple[int, str, str]] = {
+    code[0]: code
+    for code in (
+        Code.INTERNAL,
+        Code.VALIDATION,
+        (1003, "Error in transpilation process.", "Ensure your quantum circuit is valid."),
+        (1004, "The Backend is not available.", "Use another backend to run the job."),
+        (1005, "Basis gates not available.", "Use another backend with basis gates."),
+        (1008, "Error during the validation process of the job.", "Retry the action."),
+        (1009, "Required backend information not found.", "Use another backend to run the job."),
+        (1010, "Error returned at backend level.", "Retry the action."),
+        (1011, "Error publishing job at the backend queue.", "Retry the action."),
+        Code.RAN_TOO_LONG,
+    )
+}
+
+
+def job_reason(reason_code: int) -> tuple[int, str, str]:
+    """(code, message, solution) for a job failing with ``reason_code``."""
+    return JOB_REASONS.get(
+        reason_code, (reason_code, f"The job failed (reason code {reason_code}).", "Retry the job.")
+    )
 
 
 class ApiError(Exception):

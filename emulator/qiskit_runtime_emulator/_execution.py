@@ -167,6 +167,19 @@ def _prepare_circuit(
 class _SamplerRun:
     results: Any
     shots: list[int]
+    # Randomizations per PUB when twirling was asked for (the service twirls; the emulator
+    # reports the shape of a twirled run: metadata and TwirledSliceSpanV2 spans), else None.
+    randomizations: int | None = None
+
+
+def _randomizations(options: dict[str, Any], shots: int) -> int | None:
+    twirling = options.get("twirling") or {}
+    if not (twirling.get("enable_gates") or twirling.get("enable_measure")):
+        return None
+    chosen = twirling.get("num_randomizations")
+    if isinstance(chosen, int) and not isinstance(chosen, bool) and chosen > 0:
+        return chosen
+    return max(1, min(ESTIMATOR_NUM_RANDOMIZATIONS, shots))
 
 
 def _run_sampler(
@@ -197,7 +210,8 @@ def _run_sampler(
         result = _with_readout_noise(result, coerced, measured, device, seed)
     shots_per_pub = [pub.shots for pub in coerced]
     total = sum(pub.shots * math.prod(pub.shape) for pub in coerced)
-    return _SamplerRun(results=result, shots=shots_per_pub), total
+    twirled = _randomizations(options, min(shots_per_pub))
+    return _SamplerRun(results=result, shots=shots_per_pub, randomizations=twirled), total
 
 
 def _with_readout_noise(
@@ -259,6 +273,24 @@ def _hex_samples(bits: Any) -> Any:
 class _EstimatorRun:
     results: Any
     precisions: list[float]
+    # (noise_factors, extrapolators, evaluation points) when ZNE was asked for, else None.
+    zne: tuple[list[float], list[str], list[float]] | None = None
+
+
+def _zne(options: dict[str, Any]) -> tuple[list[float], list[str], list[float]] | None:
+    """ZNE's settings with the service's defaults, when the job asks for ZNE."""
+    resilience = options.get("resilience") or {}
+    if not (resilience.get("zne_mitigation") or options.get("resilience_level") == 2):
+        return None
+    zne = resilience.get("zne") or {}
+    factors = [float(f) for f in zne.get("noise_factors") or (1, 3, 5)]
+    extrapolators = zne.get("extrapolator") or ["exponential", "linear"]
+    if isinstance(extrapolators, str):
+        extrapolators = [extrapolators]
+    points = zne.get("extrapolated_noise_factors")
+    if not isinstance(points, list):
+        points = [0.0, *factors]
+    return factors, [str(e) for e in extrapolators], [float(p) for p in points]
 
 
 _IDLE_FACTOR = {"I": 1.0, "Z": 1.0, "0": 1.0, "X": 0.0, "Y": 0.0, "1": 0.0}
@@ -339,7 +371,8 @@ def _run_estimator(
     result = StatevectorEstimator(seed=seed).run(coerced).result()
     precisions = [pub.precision for pub in coerced]
     total = sum(_estimator_shots(pub.precision) for pub in coerced)
-    return _EstimatorRun(results=result, precisions=precisions), total
+    run = _EstimatorRun(results=result, precisions=precisions, zne=_zne(options))
+    return run, total
 
 
 def _estimator_shots(precision: float) -> int:
@@ -363,14 +396,12 @@ def _plain(program_id: str, run: Any, started: datetime, stopped: datetime) -> d
             shape = list(pub_result.data.shape)
             shots = run.shots[index]
             slices[str(index)] = [[*shape, shots], 0, math.prod(shape), 0, shots]
-            results.append(
-                {
-                    "data": data,
-                    "metadata": {
-                        "circuit_metadata": pub_result.metadata.get("circuit_metadata", {})
-                    },
-                }
-            )
+            metadata: dict[str, Any] = {
+                "circuit_metadata": pub_result.metadata.get("circuit_metadata", {})
+            }
+            if run.randomizations:
+                metadata["num_randomizations"] = run.randomizations
+            results.append({"data": data, "metadata": metadata})
         span = {"start": format_time(started), "stop": format_time(stopped), "data_slices": slices}
         return {
             "results": results,
@@ -378,27 +409,58 @@ def _plain(program_id: str, run: Any, started: datetime, stopped: datetime) -> d
         }
     results = []
     for precision, pub_result in zip(run.precisions, run.results, strict=True):
-        evs = np.asarray(pub_result.data.evs)
-        stds = np.full(evs.shape, precision)
+        fields = _estimator_fields(np.asarray(pub_result.data.evs, dtype=float), precision, run.zne)
         results.append(
             {
-                "data": {
-                    "evs": evs.tolist(),
-                    "stds": stds.tolist(),
-                    "ensemble_standard_error": stds.tolist(),
-                },
-                "metadata": _estimator_metadata(precision, pub_result),
+                "data": {name: value.tolist() for name, value in fields.items()},
+                "metadata": _estimator_metadata(precision, pub_result, run.zne),
             }
         )
     return {"results": results, "metadata": {"version": 2}}
 
 
-def _estimator_metadata(precision: float, pub_result: Any) -> dict[str, Any]:
+def _estimator_fields(
+    evs: Any, precision: float, zne: tuple[list[float], list[str], list[float]] | None
+) -> dict[str, Any]:
+    """The data fields of one estimator PUB result, shaped as IBM's are with and without ZNE.
+
+    A noiseless simulation extrapolates to itself: every noise factor and every extrapolator
+    gives the ideal value, with the PUB's precision as its standard error.
+    """
+    stds = np.full(evs.shape, precision)
+    if zne is None:
+        return {"evs": evs, "stds": stds, "ensemble_standard_error": stds}
+    factors, extrapolators, points = zne
+    per_factor = (*evs.shape, len(factors))
+    extrapolated = (*evs.shape, len(extrapolators), len(points))
+    # With ZNE IBM returns no ensemble_standard_error.
+    return {
+        "evs": evs,
+        "stds": stds,
+        "evs_noise_factors": np.broadcast_to(evs[..., None], per_factor).copy(),
+        "stds_noise_factors": np.full(per_factor, precision),
+        "ensemble_stds_noise_factors": np.full(per_factor, precision),
+        "evs_extrapolated": np.broadcast_to(evs[..., None, None], extrapolated).copy(),
+        "stds_extrapolated": np.full(extrapolated, precision),
+    }
+
+
+def _estimator_metadata(
+    precision: float, pub_result: Any, zne: tuple[list[float], list[str], list[float]] | None
+) -> dict[str, Any]:
+    resilience: dict[str, Any] = {}
+    if zne is not None:
+        factors, extrapolators, points = zne
+        resilience["zne"] = {
+            "noise_factors": factors,
+            "extrapolator": extrapolators,
+            "extrapolated_noise_factors": points,
+        }
     return {
         "shots": _estimator_shots(precision),
         "target_precision": precision,
         "circuit_metadata": pub_result.metadata.get("circuit_metadata", {}),
-        "resilience": {},
+        "resilience": resilience,
         "num_randomizations": ESTIMATOR_NUM_RANDOMIZATIONS,
     }
 
@@ -409,25 +471,39 @@ def _qiskit_tree(program_id: str, run: Any, started: datetime, stopped: datetime
 
     if program_id == "sampler":
         try:
-            from qiskit_ibm_runtime.execution_span import DoubleSliceSpan, ExecutionSpans
+            from qiskit_ibm_runtime.execution_span import (
+                DoubleSliceSpan,
+                ExecutionSpans,
+                TwirledSliceSpanV2,
+            )
         except ImportError as exc:
             raise UnsupportedEncodingError(str(exc)) from exc
-        slices = {}
+        slices: dict[int, Any] = {}
         pub_results = []
+        randomizations = run.randomizations
         for index, pub_result in enumerate(run.results):
             shape = tuple(pub_result.data.shape)
             shots = run.shots[index]
-            slices[index] = ((*shape, shots), slice(0, math.prod(shape)), slice(0, shots))
             metadata = {"circuit_metadata": pub_result.metadata.get("circuit_metadata", {})}
+            if randomizations:
+                # A twirled run: randomizations in front, shots per randomization last.
+                per = math.ceil(shots / randomizations)
+                flat = randomizations * math.prod(shape)
+                twirled_shape = (randomizations, *shape, per)
+                slices[index] = (twirled_shape, True, slice(0, flat), slice(0, per), shots)
+                metadata["num_randomizations"] = randomizations
+            else:
+                slices[index] = ((*shape, shots), slice(0, math.prod(shape)), slice(0, shots))
             pub_results.append(SamplerPubResult(pub_result.data, metadata=metadata))
-        spans = ExecutionSpans([DoubleSliceSpan(started, stopped, slices)])
+        span_type = TwirledSliceSpanV2 if randomizations else DoubleSliceSpan
+        spans = ExecutionSpans([span_type(started, stopped, slices)])
         return PrimitiveResult(
             pub_results, metadata={"execution": {"execution_spans": spans}, "version": 2}
         )
     pub_results = []
     for precision, pub_result in zip(run.precisions, run.results, strict=True):
         evs = np.asarray(pub_result.data.evs, dtype=float)
-        stds = np.full(evs.shape, precision)
-        data = DataBin(evs=evs, stds=stds, ensemble_standard_error=stds, shape=evs.shape)
-        pub_results.append(PubResult(data, metadata=_estimator_metadata(precision, pub_result)))
+        data = DataBin(**_estimator_fields(evs, precision, run.zne), shape=evs.shape)
+        metadata = _estimator_metadata(precision, pub_result, run.zne)
+        pub_results.append(PubResult(data, metadata=metadata))
     return PrimitiveResult(pub_results, metadata={"version": 2})

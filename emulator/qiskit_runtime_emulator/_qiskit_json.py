@@ -52,7 +52,28 @@ def encode_result(result: Any) -> str:
             "support_qiskit=true needs qiskit-ibm-runtime installed next to the emulator; "
             "omit support_qiskit (or send false) to get plain JSON results"
         ) from exc
-    return json.dumps(result, cls=RuntimeEncoder)
+    return json.dumps(_with_field_types(json.loads(json.dumps(result, cls=RuntimeEncoder))))
+
+
+def _with_field_types(node: Any) -> Any:
+    """Add ``field_types`` to every encoded DataBin, as IBM's service does.
+
+    qiskit-ibm-runtime's encoder writes only ``field_names``; IBM's results (and the Pydantic
+    models of ibm-quantum-schemas) also carry each field's type: ``BitArray``, ``ndarray``.
+    """
+    if isinstance(node, list):
+        return [_with_field_types(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _with_field_types(value) for key, value in node.items()}
+    value = node.get("__value__")
+    if node.get("__type__") == "DataBin" and isinstance(value, dict) and "field_types" not in value:
+        fields = value.get("fields") or {}
+        value["field_types"] = [
+            str((fields.get(name) or {}).get("__type__", "ndarray"))
+            for name in value.get("field_names", [])
+        ]
+    return node
 
 
 def _decode_tree(node: Any) -> Any:

@@ -19,14 +19,16 @@ from ._store import JobRecord, SessionRecord
 
 __all__ = [
     "Scope",
+    "WorkloadQuery",
     "analytics_scope",
     "filters",
+    "job_item",
     "job_usage",
-    "page_workloads",
+    "session_item",
     "usage_grouped",
     "usage_grouped_by_date",
     "usage_metrics",
-    "workload_items",
+    "workload_page",
 ]
 
 _JOB_STATUS = {
@@ -61,58 +63,50 @@ def job_usage(job: JobRecord) -> dict[str, Any]:
     }
 
 
-def workload_items(
-    jobs: Iterable[JobRecord], sessions: Iterable[SessionRecord], crn: str
-) -> list[dict[str, Any]]:
-    """Every workload: sessions and batches as one item each, jobs outside them as their own."""
-    jobs = list(jobs)
-    items: list[dict[str, Any]] = []
-    by_session: dict[str, list[JobRecord]] = {}
-    for job in jobs:
-        if job.session_id:
-            by_session.setdefault(job.session_id, []).append(job)
-            continue
-        item: dict[str, Any] = {
-            "id": job.id,
-            "created": format_epoch(job.created),
-            "backend": job.backend,
-            "instance": crn,
-            "user_id": job.user_id,
-            "mode": "job",
-            "status": _JOB_STATUS[job.status],
-            "tags": list(job.tags),
-            "accepting_jobs": None,
-            "usage": job_usage(job),
-            "usage_seconds": job.quantum_seconds or 0,
-            "estimated_running_time_seconds": job.estimated_seconds,
-        }
-        if job.finished_at is not None:
-            item["ended"] = format_epoch(job.finished_at)
-        if job.reason:
-            item["status_reason"] = job.reason
-        items.append(item)
-    for session in sessions:
-        members = by_session.get(session.id, [])
-        used = sum(job.quantum_seconds or 0 for job in members)
-        backend = session.backend_name or (members[0].backend if members else "")
-        tags = sorted({tag for job in members for tag in job.tags})
-        item = {
-            "id": session.id,
-            "created": format_epoch(session.started_at),
-            "backend": backend,
-            "instance": crn,
-            "user_id": session.user_id,
-            "mode": "batch" if session.mode == "batch" else "session",
-            "status": _SESSION_STATUS.get(session.state, "completed"),
-            "tags": tags,
-            "accepting_jobs": session.accepting_jobs,
-            "usage": {"qpu_charge_time_seconds": used},
-            "usage_seconds": used,
-        }
-        if session.closed_at is not None:
-            item["ended"] = format_epoch(session.closed_at)
-        items.append(item)
-    return items
+def job_item(job: JobRecord, crn: str) -> dict[str, Any]:
+    """The workload item of a job outside any session."""
+    item: dict[str, Any] = {
+        "id": job.id,
+        "created": format_epoch(job.created),
+        "backend": job.backend,
+        "instance": crn,
+        "user_id": job.user_id,
+        "mode": "job",
+        "status": _JOB_STATUS[job.status],
+        "tags": list(job.tags),
+        "accepting_jobs": None,
+        "usage": job_usage(job),
+        "usage_seconds": job.quantum_seconds or 0,
+        "estimated_running_time_seconds": job.estimated_seconds,
+    }
+    if job.finished_at is not None:
+        item["ended"] = format_epoch(job.finished_at)
+    if job.reason:
+        item["status_reason"] = job.reason
+    return item
+
+
+def session_item(session: SessionRecord, members: Sequence[JobRecord], crn: str) -> dict[str, Any]:
+    """The workload item of a session or batch, with its jobs' usage and tags."""
+    used = sum(job.quantum_seconds or 0 for job in members)
+    backend = session.backend_name or (members[0].backend if members else "")
+    tags = sorted({tag for job in members for tag in job.tags})
+    item: dict[str, Any] = {
+        "id": session.id,
+        "created": format_epoch(session.started_at),
+        "backend": backend,
+        "instance": crn,
+        "user_id": session.user_id,
+        "mode": "batch" if session.mode == "batch" else "session",
+        "status": _SESSION_STATUS.get(session.state, "completed"),
+        "tags": tags,
+        "accepting_jobs": session.accepting_jobs,
+        "usage": {"qpu_charge_time_seconds": used},
+        "usage_seconds": used,
+    }
+    if session.closed_at is not None:
+        item["ended"] = format_epoch(session.closed_at)
+    return item
 
 
 def _stats(values: Sequence[float]) -> tuple[float, float, float]:
@@ -174,65 +168,93 @@ def _day_buckets(start: datetime, end: datetime) -> list[tuple[datetime, datetim
     return buckets
 
 
-def page_workloads(
-    items: list[dict[str, Any]],
-    query: QueryLike,
-    user_id: str,
+@dataclass(frozen=True)
+class WorkloadQuery:
+    """A ``GET /v1/workloads`` query, validated."""
+
+    limit: int
+    descending: bool
+    offset: int
+    user: str | None
+    statuses: frozenset[str]
+    mode: str | None
+    after: float | None
+    before: float | None
+    backend: str | None
+    search: str | None
+    tags: frozenset[str]
+
+    @classmethod
+    def parse(cls, query: QueryLike) -> WorkloadQuery:
+        try:
+            limit = int(float(query.get("limit") or "10"))
+        except ValueError:
+            raise bad_request("limit must be a number.") from None
+        if not 1 <= limit <= 50:
+            raise bad_request("limit must be between 1 and 50.")
+        sort = query.get("sort") or "createdAt"
+        if sort not in ("createdAt", "-createdAt"):
+            raise bad_request("sort must be createdAt or -createdAt.")
+        user = query.get("user")
+        if user not in (None, "me"):
+            raise bad_request("user can only be me.")
+        mode = query.get("mode")
+        if mode not in (None, "job", "session", "batch"):
+            raise bad_request("mode must be job, session or batch.")
+        cursor = query.get("next") or query.get("previous")
+        try:
+            offset = _decode_cursor(cursor) if cursor else 0
+        except (ValueError, KeyError, TypeError):
+            raise bad_request("Invalid cursor.") from None
+        return cls(
+            limit=limit,
+            descending=sort == "-createdAt",
+            offset=offset,
+            user=user,
+            statuses=frozenset(query.getlist("status")),
+            mode=mode,
+            after=time_param(query, "created_after"),
+            before=time_param(query, "created_before"),
+            backend=query.get("backend"),
+            search=query.get("search"),
+            tags=frozenset(query.getlist("tags")),
+        )
+
+    @property
+    def filtered(self) -> bool:
+        return bool(
+            self.user or self.statuses or self.mode or self.backend or self.search or self.tags
+        ) or (self.after, self.before) != (None, None)
+
+    def matches(self, item: dict[str, Any], user_id: str) -> bool:
+        created = parse_time(item["created"]).timestamp()
+        search = self.search
+        return (
+            (self.user is None or item["user_id"] == user_id)
+            and (not self.statuses or item["status"] in self.statuses)
+            and (self.mode is None or item["mode"] == self.mode)
+            and (self.backend is None or item["backend"] == self.backend)
+            and (self.after is None or created >= self.after)
+            and (self.before is None or created <= self.before)
+            and self.tags <= set(item["tags"])
+            and (
+                search is None
+                or search in item["id"]
+                or any(search.lower() in tag.lower() for tag in item["tags"])
+            )
+        )
+
+
+def workload_page(
+    query: WorkloadQuery,
+    page: list[dict[str, Any]],
+    total: int,
     page_url: Callable[[str, str], str],
 ) -> dict[str, Any]:
-    """One cursor page of the workloads that pass the query's filters."""
-    try:
-        limit = int(float(query.get("limit") or "10"))
-    except ValueError:
-        raise bad_request("limit must be a number.") from None
-    if not 1 <= limit <= 50:
-        raise bad_request("limit must be between 1 and 50.")
-    sort = query.get("sort") or "createdAt"
-    if sort not in ("createdAt", "-createdAt"):
-        raise bad_request("sort must be createdAt or -createdAt.")
-    user = query.get("user")
-    if user not in (None, "me"):
-        raise bad_request("user can only be me.")
-    mode = query.get("mode")
-    if mode not in (None, "job", "session", "batch"):
-        raise bad_request("mode must be job, session or batch.")
-    statuses = set(query.getlist("status"))
-    after = time_param(query, "created_after")
-    before = time_param(query, "created_before")
-    backend, search = query.get("backend"), query.get("search")
-    tags = set(query.getlist("tags"))
-    cursor = query.get("next") or query.get("previous")
-    try:
-        offset = _decode_cursor(cursor) if cursor else 0
-    except (ValueError, KeyError, TypeError):
-        raise bad_request("Invalid cursor.") from None
-
-    def created(item: dict[str, Any]) -> float:
-        return parse_time(item["created"]).timestamp()
-
-    selected = [
-        item
-        for item in items
-        if (user is None or item["user_id"] == user_id)
-        and (not statuses or item["status"] in statuses)
-        and (mode is None or item["mode"] == mode)
-        and (backend is None or item["backend"] == backend)
-        and (after is None or created(item) >= after)
-        and (before is None or created(item) <= before)
-        and tags <= set(item["tags"])
-        and (
-            search is None
-            or search in item["id"]
-            or any(search.lower() in tag.lower() for tag in item["tags"])
-        )
-    ]
-    selected.sort(key=lambda item: (item["created"], item["id"]), reverse=sort == "-createdAt")
-    doc: dict[str, Any] = {
-        "workloads": selected[offset : offset + limit],
-        "total_count": len(selected),
-        "limit": limit,
-    }
-    if offset + limit < len(selected):
+    """The response document for one page of ``total`` matching workloads."""
+    doc: dict[str, Any] = {"workloads": page, "total_count": total, "limit": query.limit}
+    offset, limit = query.offset, query.limit
+    if offset + limit < total:
         doc["next"] = {"href": page_url("next", _encode_cursor(offset + limit))}
     if offset > 0:
         doc["previous"] = {"href": page_url("previous", _encode_cursor(max(0, offset - limit)))}

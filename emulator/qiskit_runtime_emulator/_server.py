@@ -19,8 +19,9 @@ from types import TracebackType
 from typing import Any
 
 from ._app import create_app
-from ._config import EmulatorConfig, Faults, JobDelays
+from ._config import EmulatorConfig, Faults, JobDelays, JobFailure
 from ._constants import DEFAULT_HOST
+from ._journal import Journal
 from ._service import EmulatorService
 
 __all__ = ["Emulator"]
@@ -48,6 +49,11 @@ class Emulator:
         max_qubits: int | None = None,
         state_file: str | None = None,
         api_versions: Sequence[tuple[str, str | None, str]] | None = None,
+        job_failures: Sequence[JobFailure] | None = None,
+        session_max_ttl: int | None = None,
+        backend_states: dict[str, str] | None = None,
+        usage_consumed_seconds: float | None = None,
+        max_pending_jobs: int | None = None,
         config: EmulatorConfig | None = None,
         log_level: str = "warning",
     ) -> None:
@@ -75,7 +81,17 @@ class Emulator:
             overrides["state_file"] = state_file
         if api_versions is not None:
             overrides["api_versions"] = tuple(api_versions)
-        self.config = dataclasses.replace(base, **overrides)
+        if job_failures is not None:
+            overrides["job_failures"] = tuple(job_failures)
+        if session_max_ttl is not None:
+            overrides["session_max_ttl"] = session_max_ttl
+        if backend_states is not None:
+            overrides["backend_states"] = dict(backend_states)
+        if usage_consumed_seconds is not None:
+            overrides["usage_consumed_seconds"] = usage_consumed_seconds
+        if max_pending_jobs is not None:
+            overrides["max_pending_jobs"] = max_pending_jobs
+        self._config = dataclasses.replace(base, **overrides)
         self.host = host
         self._requested_port = port
         self._log_level = log_level
@@ -101,8 +117,12 @@ class Emulator:
         except OSError:
             sock.close()
             raise
+        try:
+            self._service = EmulatorService(self.config)
+        except BaseException:
+            sock.close()
+            raise
         self._socket = sock
-        self._service = EmulatorService(self.config)
         app = create_app(service=self._service)
         server_config = uvicorn.Config(
             app,
@@ -138,6 +158,11 @@ class Emulator:
         if self._socket is not None:
             self._socket.close()
         self._server = self._thread = self._service = self._socket = None
+
+    @property
+    def config(self) -> EmulatorConfig:
+        """The configuration in force (runtime changes such as ``set_faults`` included)."""
+        return self._service.config if self._service is not None else self._config
 
     @property
     def running(self) -> bool:
@@ -215,6 +240,72 @@ class Emulator:
     def revoke_tokens(self) -> None:
         """Invalidate every access token issued so far, as an early IAM revocation would."""
         self.service.issuer.revoke_all()
+
+    @property
+    def journal(self) -> Journal:
+        """Every request served (IAM and API), oldest first; see ``Journal.entries``."""
+        return self.service.journal
+
+    def reset(self, config: EmulatorConfig | None = None) -> None:
+        """Forget jobs, sessions, settings and the journal; apply ``config`` if given.
+
+        ``config`` may change anything but ``state_file`` (the server keeps its socket and its
+        store). Tokens already issued stay valid when the API keys stay the same.
+        """
+        if config is not None:
+            if config.state_file != self.config.state_file:
+                raise ValueError("reset() cannot change state_file; start another Emulator")
+            self._config = config
+        self.service.reset(config)
+
+    # ------------------------------------------------------------------------- scenarios
+
+    def fail_jobs(
+        self,
+        reason_code: int = 1010,
+        reason: str | None = None,
+        *,
+        count: int | None = 1,
+        backend: str | None = None,
+        program_id: str | None = None,
+        tag: str | None = None,
+        solution: str | None = None,
+    ) -> None:
+        """The next ``count`` matching jobs (every one if None) end Failed with ``reason_code``.
+
+        1305 ends them as ``Cancelled - Ran too long``, as IBM does.
+        """
+        failure = JobFailure(
+            reason_code=reason_code,
+            reason=reason,
+            solution=solution,
+            count=count,
+            backend=backend,
+            program_id=program_id,
+            tag=tag,
+        )
+        self.service.add_job_failure(failure)
+
+    def set_backend_state(self, name: str, state: str, reason: str | None = None) -> None:
+        """``online``, ``paused``, ``maintenance`` or ``offline``; queued jobs wait while the
+        device is not online and run when it is back."""
+        self.service.set_backend_state(name, state, reason)
+
+    def expire_sessions(self, session_id: str | None = None) -> list[str]:
+        """End sessions now as if their max_ttl had passed; their queued jobs are cancelled."""
+        return self.service.expire_sessions(session_id)
+
+    def set_usage_consumed(self, seconds: float) -> None:
+        """This period's usage so far, in seconds (``GET /v1/instances/usage`` reports it)."""
+        self.service.set_usage_consumed(seconds)
+
+    def reach_usage_limit(self) -> None:
+        """Consume the instance's whole usage limit: job creation answers 409 (code 1296)."""
+        self.service.reach_usage_limit()
+
+    def set_max_pending_jobs(self, limit: int | None) -> None:
+        """Cap pending (Queued or Running) jobs: job creation beyond it answers 429 (code 1299)."""
+        self.service.update_config(max_pending_jobs=limit)
 
     def __repr__(self) -> str:
         where = self.url if self._socket is not None else "stopped"

@@ -7,19 +7,21 @@ only, including the callbacks the job runner uses.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from . import _reports as reports
-from ._backends import Device, build_devices
-from ._config import EmulatorConfig, Faults, JobDelays
+from ._backends import BACKEND_STATES, Device, build_devices
+from ._config import EmulatorConfig, Faults, JobDelays, JobFailure
 from ._constants import (
     DEFAULT_PLAN_ID,
     DEFAULT_SUBSCRIPTION_ID,
@@ -35,13 +37,14 @@ from ._constants import (
     VERSION_METRICS_ROOT_EXECUTION_TIME,
     VERSION_USAGE_V3,
 )
-from ._errors import ApiError, Code
+from ._errors import ApiError, Code, job_reason
 from ._execution import ExecutionError, ExecutionSettings, Outcome, estimate_usage, execute
 from ._iam import TokenIssuer
 from ._ids import format_epoch, format_time, new_id
+from ._journal import Journal
 from ._params import QueryLike, RequestContext, bad_request, bool_param, time_param
 from ._runner import JobRunner
-from ._store import JobRecord, SessionRecord, Store
+from ._store import JobRecord, SessionRecord, Store, usage_month
 
 __all__ = ["EmulatorService"]
 
@@ -71,16 +74,54 @@ class EmulatorService:
         self.config = config
         calibrated = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         self.devices: dict[str, Device] = build_devices(calibrated)
+        self._documents: dict[tuple[str, str], Any] = {}
+        self.journal = Journal()
         self.store = Store(config.state_file)
-        self.issuer = TokenIssuer(config.api_keys, config.account_id, config.token_ttl)
         self.runner = JobRunner(self, lambda: self.config.job_delays)
-        self._recent_jobs: dict[str, deque[float]] = {}
         self._rate_lock = threading.Lock()
+        self._apply_scenarios(config)
         self._requeue_unfinished()
+
+    def _apply_scenarios(self, config: EmulatorConfig) -> None:
+        """(Re)build everything the configuration decides, for a new or a reset emulator."""
+        previous = getattr(self, "config", None)
+        identity = (config.api_keys, config.account_id, config.token_ttl)
+        if (
+            previous is None
+            or not hasattr(self, "issuer")
+            or identity
+            != (
+                previous.api_keys,
+                previous.account_id,
+                previous.token_ttl,
+            )
+        ):
+            # Tokens outlive a reset unless the keys or their lifetime change.
+            self.issuer = TokenIssuer(config.api_keys, config.account_id, config.token_ttl)
+        self.config = config
+        self._recent_jobs: dict[str, deque[float]] = {}
+        self._failures: list[list[Any]] = [[rule, rule.count] for rule in config.job_failures]
+        self._backend_states: dict[str, tuple[str, str | None]] = {}
+        self._parked: dict[str, list[str]] = {}
+        for name, state in config.backend_states.items():
+            if name not in self.devices:
+                raise ValueError(f"backend_states names {name}; the emulator has no such device")
+            self._backend_states[name] = (state, None)
+        if config.usage_consumed_seconds:
+            self.set_usage_consumed(config.usage_consumed_seconds)
 
     def close(self) -> None:
         self.runner.stop()
         self.store.close()
+
+    def reset(self, config: EmulatorConfig | None = None) -> None:
+        """Forget every job, session and setting and apply ``config`` (the same one if None):
+        what a test needs between two tests, without restarting the server."""
+        with self.store.lock:
+            self.store.clear()
+            self._apply_scenarios(config or self.config)
+        self.journal.clear()
+        self.runner.wake()
 
     def _requeue_unfinished(self) -> None:
         # After a restart from a state file, unfinished jobs start over from the queue.
@@ -115,7 +156,11 @@ class EmulatorService:
         return device
 
     def _queue_length(self, backend: str) -> int:
-        return sum(1 for job in self.store.jobs.values() if job.backend == backend and job.pending)
+        return self.store.pending_per_backend[backend]
+
+    def _members(self, session_id: str) -> list[JobRecord]:
+        jobs = self.store.jobs
+        return [jobs[job_id] for job_id in self.store.by_session.get(session_id, ())]
 
     def _settings(self) -> ExecutionSettings:
         return ExecutionSettings(
@@ -142,6 +187,11 @@ class EmulatorService:
                 self._refresh_session(session, now)
             if job is None or job.status != "Queued":
                 return None
+            if self.backend_state(job.backend)[0] != "online":
+                # A paused device or one in maintenance keeps its queue until it is back.
+                self._parked.setdefault(job.backend, []).append(job.id)
+                return None
+            failure = self._take_failure(job)
             job.status, job.running_at = "Running", now
             self.store.save_job(job)
             if session is not None:
@@ -150,6 +200,16 @@ class EmulatorService:
                 self.store.save_session(session)
             program_id, params, device = job.program_id, job.params, self.devices[job.backend]
         settings = self._settings()
+        if failure is not None:
+            code = job_reason(failure.reason_code)
+            detail = failure.reason or ""
+            if failure.solution:
+                code = (code[0], code[1], failure.solution)
+
+            def scripted() -> Outcome:
+                raise ExecutionError(detail, code)
+
+            return scripted
         if program_id not in SUPPORTED_PROGRAMS:
 
             def unsupported() -> Outcome:
@@ -174,7 +234,8 @@ class EmulatorService:
                 job.execution_time_ns = outcome.execution_time_ns
             else:
                 assert error is not None
-                job.status = "Failed"
+                # IBM cancels a job that ran too long (reason code 1305) rather than failing it.
+                job.status = "Cancelled" if error.reason_code == Code.RAN_TOO_LONG[0] else "Failed"
                 job.reason = error.reason
                 job.reason_code = error.reason_code
                 job.reason_solution = error.solution
@@ -208,11 +269,13 @@ class EmulatorService:
             raise bad_request("cost must be a non-negative integer.")
         private = body.get("private") is True
         session_id = body.get("session_id")
-        now = time.time()
         with self.store.lock:
+            # Timestamps taken under the lock keep the store's insertion order = creation order.
+            now = time.time()
             if session_id is not None:
                 self._admit_to_session(str(session_id), backend, now)
             self._check_instance_limit()
+            self._check_pending_limit()
             self._check_rate_limit(ctx.user_id, now)
             job = JobRecord(
                 id=new_id(),
@@ -270,10 +333,27 @@ class EmulatorService:
                 )
             recent.append(now)
 
-    def _check_instance_limit(self) -> None:
+    def _usage_limit(self) -> int:
+        """The limit job creation stops at: the instance limit if set, else the plan's."""
         limit = self.store.settings.get("instance_limit")
-        if limit is not None and self._consumed_seconds() >= limit:
+        return USAGE_LIMIT_SECONDS if limit is None else min(int(limit), USAGE_LIMIT_SECONDS)
+
+    def _check_instance_limit(self) -> None:
+        limit = self._usage_limit()
+        if self._consumed_seconds() >= limit:
             raise ApiError(409, Code.USAGE_LIMIT, f"Limit: {limit} seconds.")
+
+    def _check_pending_limit(self) -> None:
+        cap = self.config.max_pending_jobs
+        if cap is not None and len(self.store.pending) >= cap:
+            delays = self.config.job_delays
+            wait = max(1, math.ceil(delays.queued + delays.running))
+            raise ApiError(
+                429,
+                Code.TOO_MANY_PENDING_JOBS,
+                f"The limit is {cap} pending jobs.",
+                headers={"Retry-After": str(wait)},
+            )
 
     def _usage_doc(self, job: JobRecord, version: str) -> dict[str, Any]:
         usage = reports.job_usage(job)
@@ -284,6 +364,9 @@ class EmulatorService:
 
     def _job_doc(self, job: JobRecord, version: str, *, include_params: bool) -> dict[str, Any]:
         state: dict[str, Any] = {"status": job.status}
+        status = job.status
+        if job.status == "Cancelled" and job.reason_code == Code.RAN_TOO_LONG[0]:
+            status = "Cancelled - Ran too long"
         if job.reason:
             state["reason"] = job.reason
         if job.reason_code is not None:
@@ -294,7 +377,7 @@ class EmulatorService:
             "id": job.id,
             "backend": job.backend,
             "state": state,
-            "status": job.status,
+            "status": status,
             "program": {"id": job.program_id},
             "created": format_epoch(job.created),
             "cost": job.cost if job.cost is not None else JOB_MAX_COST_SECONDS,
@@ -343,22 +426,53 @@ class EmulatorService:
         tags = set(query.getlist("tags"))
         program, backend = query.get("program"), query.get("backend")
         session_id = query.get("session_id")
+        descending = sort == "DESC"
         with self.store.lock:
-            selected = [
-                job
-                for job in self.store.jobs.values()
-                if (pending is None or job.pending == pending)
-                and (program is None or job.program_id == program)
-                and (backend is None or job.backend == backend)
-                and (session_id is None or job.session_id == session_id)
-                and (after is None or job.created >= after)
-                and (before is None or job.created <= before)
-                and tags <= set(job.tags)
-            ]
-            selected.sort(key=lambda job: (job.created, job.id), reverse=sort == "DESC")
-            page = selected[offset : offset + limit]
+            store = self.store
+            # Start from the smallest index that applies: cost follows the matches, not history.
+            indexes: list[dict[str, None]] = [store.by_tag.get(tag, {}) for tag in tags]
+            if pending is True:
+                indexes.append(store.pending)
+            for value, index in (
+                (session_id, store.by_session),
+                (backend, store.by_backend),
+                (program, store.by_program),
+            ):
+                if value is not None:
+                    indexes.append(index.get(value, {}))
+            source = min(indexes, key=len) if indexes else store.jobs
+            ordered: Iterable[str] = reversed(source) if descending else source
+
+            def matches(job: JobRecord) -> bool:
+                return (
+                    (pending is None or job.pending == pending)
+                    and (program is None or job.program_id == program)
+                    and (backend is None or job.backend == backend)
+                    and (session_id is None or job.session_id == session_id)
+                    and tags <= set(job.tags)
+                )
+
+            jobs: Iterator[JobRecord] = (store.jobs[job_id] for job_id in ordered)
+            # Creation order lets a time bound end the walk instead of filtering to the end.
+            if descending and after is not None:
+                jobs = itertools.takewhile(lambda job: job.created >= after, jobs)
+            if not descending and before is not None:
+                jobs = itertools.takewhile(lambda job: job.created <= before, jobs)
+            if len(indexes) <= 1 and pending is not False and after is None and before is None:
+                count = len(source)
+                page = list(itertools.islice(jobs, offset, offset + limit))
+            else:
+                selected = [
+                    job
+                    for job in jobs
+                    if matches(job)
+                    and (after is None or job.created >= after)
+                    and (before is None or job.created <= before)
+                ]
+                count = len(selected)
+                page = selected[offset : offset + limit]
             docs = [self._job_doc(j, ctx.api_version, include_params=not exclude) for j in page]
-        return {"jobs": docs, "count": len(selected), "offset": offset, "limit": limit}
+        return {"jobs": docs, "count": count, "offset": offset, "limit": limit}
 
     def delete_job(self, job_id: str) -> None:
         with self.store.lock:
@@ -386,7 +500,7 @@ class EmulatorService:
         """The result body, or None while no final result exists (the API answers 204)."""
         with self.store.lock:
             job = self._job(job_id)
-            if job.status == "Failed":
+            if job.status == "Failed" or (job.status == "Cancelled" and job.reason_code):
                 # qiskit-ibm-runtime reads a failed job's "result" for its error text.
                 return json.dumps(f"Error code {job.reason_code}; {job.reason}")
             if job.status != "Completed" or job.result is None:
@@ -459,10 +573,9 @@ class EmulatorService:
             raise bad_request("type must be job.")
         if not isinstance(search, str) or not 3 <= len(search) <= 100:
             raise bad_request("search must be 3 to 100 characters.")
-        needle = search.lower()
         with self.store.lock:
-            found = {tag for job in self.store.jobs.values() for tag in job.tags}
-        return {"tags": sorted(tag for tag in found if needle in tag.lower())[:_MAX_TAGS]}
+            found = self.store.tags_containing(search)
+        return {"tags": heapq.nsmallest(_MAX_TAGS, found)}
 
     # ---------------------------------------------------------------------------- sessions
 
@@ -485,7 +598,7 @@ class EmulatorService:
             # Values above the plan's limit are capped, not rejected.
             return min(value, SESSION_MAX_TTL_SECONDS)
 
-        max_ttl = ttl("max_ttl", SESSION_MAX_TTL_SECONDS)
+        max_ttl = min(ttl("max_ttl", SESSION_MAX_TTL_SECONDS), self.config.session_max_ttl)
         active_ttl = min(ttl("active_ttl", max_ttl), max_ttl)
         interactive_ttl = min(ttl("interactive_ttl", SESSION_INTERACTIVE_TTL_SECONDS), active_ttl)
         now = time.time()
@@ -508,8 +621,8 @@ class EmulatorService:
         """Apply the time- and job-driven transitions a session has gone through by ``now``."""
         if session.state == "closed":
             return
-        members = [j for j in self.store.jobs.values() if j.session_id == session.id]
-        if now >= session.started_at + session.max_ttl:
+        members = self._members(session.id)
+        if now >= session.deadline:
             for job in members:
                 if job.status == "Queued":
                     self._cancel(job, "The session reached its max_ttl before the job ran.")
@@ -547,7 +660,7 @@ class EmulatorService:
                 doc[key] = format_epoch(value)
         if session.state_reason:
             doc["state_reason"] = session.state_reason
-        members = [j for j in self.store.jobs.values() if j.session_id == session.id]
+        members = self._members(session.id)
         if session.activated_at is not None:
             if session.mode == "batch":
                 doc["elapsed_time"] = float(sum(j.quantum_seconds or 0 for j in members))
@@ -578,8 +691,8 @@ class EmulatorService:
         with self.store.lock:
             session = self._session(session_id)
             now = time.time()
-            for job in self.store.jobs.values():
-                if job.session_id == session.id and job.status == "Queued":
+            for job in self._members(session.id):
+                if job.status == "Queued":
                     self._cancel(job, "The session was closed before the job ran.")
             session.move_to("closed", now, "cancelled by the user")
             self.store.save_session(session)
@@ -594,17 +707,33 @@ class EmulatorService:
             return {"devices": list(self.devices)}
         fields = {f.strip() for f in (query.get("fields") or "").split(",")}
         with_waits = "wait_time_seconds" in fields
-        return {
-            "devices": [
-                device.summary(queues[name], wait_times=with_waits)
-                for name, device in self.devices.items()
-            ]
-        }
+        devices = []
+        for name, device in self.devices.items():
+            state, reason = self.backend_state(name)
+            summary = device.summary(
+                queues[name], wait_times=with_waits, state=state, reason=reason
+            )
+            devices.append(summary)
+        return {"devices": devices}
 
     def backend_status(self, name: str) -> dict[str, Any]:
         device = self.device(name)
+        state, reason = self.backend_state(name)
         with self.store.lock:
-            return device.status(self._queue_length(name))
+            status: dict[str, Any] = device.status(self._queue_length(name), state, reason)
+            return status
+
+    def backend_document(self, name: str, kind: str) -> Any:
+        """A device's configuration, properties or defaults (built once: they never change)."""
+        device = self.device(name)
+        key = (name, kind)
+        if key not in self._documents:
+            self._documents[key] = getattr(device, kind)()
+        return self._documents[key]
+
+    def backend_state(self, name: str) -> tuple[str, str | None]:
+        """(state, reason): ``online``, ``paused``, ``maintenance`` or ``offline``."""
+        return self._backend_states.get(name, ("online", None))
 
     # ---------------------------------------------------------------------------- instance
 
@@ -615,12 +744,10 @@ class EmulatorService:
         return start, end
 
     def _consumed_seconds(self) -> float:
-        start = self._usage_period()[0].timestamp()
-        return float(
-            sum(
-                job.quantum_seconds or 0 for job in self.store.jobs.values() if job.created >= start
-            )
-        )
+        month = usage_month(time.time())
+        offset = self.store.settings.get("usage_offset") or {}
+        extra = float(offset.get("seconds", 0.0)) if offset.get("month") == month else 0.0
+        return max(0.0, self.store.quantum_seconds_per_month[month] + extra)
 
     def instance(self) -> dict[str, Any]:
         limit = self.store.settings.get("instance_limit")
@@ -639,8 +766,10 @@ class EmulatorService:
         return {} if limit is None else {"instance_limit": float(limit)}
 
     def replace_instance_configuration(self, body: Any) -> None:
-        if not isinstance(body, dict) or "instance_limit" not in body:
-            raise bad_request("instance_limit (integer or null) is required.")
+        if not isinstance(body, dict):
+            raise bad_request("The body must be a JSON object.")
+        if "instance_limit" not in body:
+            return  # InstanceConfigurationUpdate requires nothing: {} changes nothing
         limit = body["instance_limit"]
         if limit is not None and (
             not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit < 2**31
@@ -658,7 +787,7 @@ class EmulatorService:
         start, end = self._usage_period()
         with self.store.lock:
             consumed = self._consumed_seconds()
-            limit = self.store.settings.get("instance_limit") or USAGE_LIMIT_SECONDS
+            limit = self._usage_limit()
         return {
             "instance_id": self.config.crn,
             "plan_id": DEFAULT_PLAN_ID,
@@ -700,11 +829,39 @@ class EmulatorService:
         self, query: QueryLike, ctx: RequestContext, page_url: Callable[[str, str], str]
     ) -> dict[str, Any]:
         """``page_url(cursor_key, token)`` builds the href of another page of this listing."""
-        with self.store.lock:
-            items = reports.workload_items(
-                self.store.jobs.values(), self.store.sessions.values(), self.config.crn
-            )
-        return reports.page_workloads(items, query, ctx.user_id, page_url)
+        parsed = reports.WorkloadQuery.parse(query)
+        crn = self.config.crn
+        store = self.store
+        with store.lock:
+
+            def items() -> Iterator[dict[str, Any]]:
+                # Jobs outside sessions and the sessions, each already in creation order:
+                # merged lazily, so an unfiltered page costs its own size, not the history.
+                def key(entry: tuple[float, str, object]) -> tuple[float, str]:
+                    return entry[0], entry[1]
+
+                ids = reversed(store.standalone) if parsed.descending else store.standalone
+                names = reversed(store.sessions) if parsed.descending else store.sessions
+                Entry = tuple[float, str, JobRecord | SessionRecord]
+                jobs: Iterator[Entry] = ((store.jobs[i].created, i, store.jobs[i]) for i in ids)
+                sessions: Iterator[Entry] = (
+                    (store.sessions[n].started_at, n, store.sessions[n]) for n in names
+                )
+                merged = heapq.merge(jobs, sessions, key=key, reverse=parsed.descending)
+                for _, _, record in merged:
+                    if isinstance(record, JobRecord):
+                        yield reports.job_item(record, crn)
+                    else:
+                        yield reports.session_item(record, self._members(record.id), crn)
+
+            start, stop = parsed.offset, parsed.offset + parsed.limit
+            if parsed.filtered:
+                selected = [item for item in items() if parsed.matches(item, ctx.user_id)]
+                total, page = len(selected), selected[start:stop]
+            else:
+                total = len(store.standalone) + len(store.sessions)
+                page = list(itertools.islice(items(), start, stop))
+        return reports.workload_page(parsed, page, total, page_url)
 
     def analytics(self, kind: str, query: QueryLike) -> dict[str, Any]:
         """One of the ``/v1/analytics/{kind}`` documents."""
@@ -721,12 +878,91 @@ class EmulatorService:
         default_user = self.issuer.user_for_key(self.config.api_keys[0]) or ""
         return reports.filters(scope, list(self.devices), self.config.crn, default_user)
 
+    # ---------------------------------------------------------------------------- scenarios
+
+    def add_job_failure(self, failure: JobFailure) -> None:
+        """Make the next matching jobs (``failure.count`` of them, or all) fail as described."""
+        with self.store.lock:
+            self._failures.append([failure, failure.count])
+
+    def _take_failure(self, job: JobRecord) -> JobFailure | None:
+        for entry in self._failures:
+            rule, left = entry
+            if (
+                (rule.backend is None or rule.backend == job.backend)
+                and (rule.program_id is None or rule.program_id == job.program_id)
+                and (rule.tag is None or rule.tag in job.tags)
+            ):
+                if left is not None:
+                    entry[1] = left - 1
+                    if entry[1] == 0:
+                        self._failures.remove(entry)
+                failure: JobFailure = rule
+                return failure
+        return None
+
+    def set_backend_state(self, name: str, state: str, reason: str | None = None) -> None:
+        """Put a device ``online``, ``paused``, in ``maintenance`` or ``offline``.
+
+        While it is not online its jobs stay Queued (new ones are still accepted, as IBM's queue
+        accepts them); back online, they run in the order they were submitted.
+        """
+        self.device(name)
+        if state not in BACKEND_STATES:
+            raise ValueError(f"state must be one of {', '.join(BACKEND_STATES)}")
+        with self.store.lock:
+            self._backend_states[name] = (state, reason)
+            parked = self._parked.pop(name, []) if state == "online" else []
+        for job_id in parked:
+            self.runner.submit(job_id)
+
+    def expire_sessions(self, session_id: str | None = None) -> list[str]:
+        """End sessions now as if their max_ttl had passed (queued jobs are cancelled).
+
+        Returns the ids of the sessions that expired (every open one when ``session_id`` is None).
+        """
+        with self.store.lock:
+            if session_id is not None:
+                sessions = [self._session(session_id)]
+            else:
+                sessions = [s for s in self.store.sessions.values() if s.state != "closed"]
+            now = time.time()
+            expired = []
+            for session in sessions:
+                if session.state == "closed":
+                    continue
+                session.expires_at = now
+                self._refresh_session(session, now)
+                expired.append(session.id)
+        self.runner.wake()
+        return expired
+
+    def set_usage_consumed(self, seconds: float) -> None:
+        """Make this period's consumed usage ``seconds`` (jobs run from now on add to it)."""
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        with self.store.lock:
+            month = usage_month(time.time())
+            from_jobs = self.store.quantum_seconds_per_month[month]
+            self.store.save_setting(
+                "usage_offset", {"month": month, "seconds": seconds - from_jobs}
+            )
+
+    def reach_usage_limit(self) -> None:
+        """Consume the whole usage limit: job creation answers 409 until it is raised."""
+        with self.store.lock:
+            self.set_usage_consumed(float(self._usage_limit()))
+
     @property
     def faults(self) -> Faults:
         return self.config.faults
 
     def set_faults(self, faults: Faults | None) -> None:
-        self.config = replace(self.config, faults=faults or Faults())
+        self.update_config(faults=faults or Faults())
 
     def set_job_delays(self, delays: JobDelays) -> None:
-        self.config = replace(self.config, job_delays=delays)
+        self.update_config(job_delays=delays)
+
+    def update_config(self, **changes: Any) -> None:
+        """Change knobs that take effect on the next request (faults, delays, limits)."""
+        self.config = replace(self.config, **changes)

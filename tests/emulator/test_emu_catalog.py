@@ -96,7 +96,10 @@ def test_instance_and_its_limit(api: Api) -> None:
     assert api.get("/instances/configuration").json() == {"instance_limit": 600.0}
     assert api.get("/instance").json()["instance_limit_seconds"] == "600"
     assert api.put("/instances/configuration", json={"instance_limit": 0}).status_code == 400
-    assert api.put("/instances/configuration", json={}).status_code == 400
+    # InstanceConfigurationUpdate requires nothing: an empty update is accepted and changes nothing.
+    assert api.put("/instances/configuration", json={}).status_code == 204
+    assert api.get("/instances/configuration").json() == {"instance_limit": 600.0}
+    assert api.put("/instances/configuration", json=[]).status_code == 400
     assert api.put("/instances/configuration", json={"instance_limit": 10**7}).status_code == 409
     assert api.put("/instances/configuration", json={"instance_limit": None}).status_code == 204
     assert api.get("/instances/configuration").json() == {}

@@ -54,6 +54,7 @@ def test_injected_dropped_connections(api: Api) -> None:
 
 
 def test_lost_responses_still_create_the_job(api: Api) -> None:
+    mark = api.emulator.journal.last_seq
     api.emulator.set_faults(Faults(lost_response_rate=1.0, error_status=500))
     try:
         response = api.post(
@@ -71,6 +72,8 @@ def test_lost_responses_still_create_the_job(api: Api) -> None:
     assert response.status_code == 500
     listed = api.get("/jobs", params={"tags": "lost-response"}).json()
     assert listed["count"] == 1
+    (posted,) = api.emulator.journal.entries("POST", "/v1/jobs", since=mark)
+    assert posted.status == 500 and posted.fault == "lost_response"
 
 
 def test_fault_rates_are_drawn_per_request_and_seeded(api: Api) -> None:

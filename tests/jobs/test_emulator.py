@@ -71,6 +71,7 @@ def test_no_job_is_ever_submitted_twice_under_dropped_connections(
     batch_tag = f"dup-check-{uuid.uuid4().hex[:8]}"
     returned: list[str] = []
     failures = 0
+    mark = emu.journal.last_seq
     emu.set_faults(emulator_pkg.Faults(drop_rate=0.35, seed=11))
     try:
         with caplog.at_level(logging.WARNING, logger="qiskit_runtime_rest"):
@@ -88,6 +89,10 @@ def test_no_job_is_ever_submitted_twice_under_dropped_connections(
         tag for job in listed for tag in job.tags if tag.startswith(IDEMPOTENCY_TAG_PREFIX)
     )
     assert per_submission and max(per_submission.values()) == 1  # one job per submission, ever
+    # The journal agrees: every POST that reached the service (not dropped first) made one job.
+    posts = emu.journal.entries("POST", "/v1/jobs", since=mark)
+    assert len([post for post in posts if post.fault is None]) == len(listed)
+    assert any(post.fault == "drop" for post in posts)
     assert set(returned) <= {job.id for job in listed}
     assert len(returned) + failures == 8
     assert any("resubmitting" in record.getMessage() for record in caplog.records)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -25,7 +25,7 @@ class BackendPropertiesResponse:
         backend_name (str): Backend name
         backend_version (str): Backend version in the form X.X.X
         gates (list[GateProperties]): System gate parameters
-        general (list[str]): General system parameters
+        general (list[BackendPropertiesNduv]): General system parameters
         last_update_date (datetime.datetime): Last date/time that a property was updated.
         qubits (list[list[BackendPropertiesNduv]]):
     """
@@ -33,7 +33,7 @@ class BackendPropertiesResponse:
     backend_name: str
     backend_version: str
     gates: list[GateProperties]
-    general: list[str]
+    general: list[BackendPropertiesNduv]
     last_update_date: datetime.datetime
     qubits: list[list[BackendPropertiesNduv]]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -48,7 +48,10 @@ class BackendPropertiesResponse:
             gates_item = gates_item_data.to_dict()
             gates.append(gates_item)
 
-        general = self.general
+        general = []
+        for general_item_data in self.general:
+            general_item = general_item_data.to_dict()
+            general.append(general_item)
 
         last_update_date = self.last_update_date.isoformat()
 
@@ -93,7 +96,12 @@ class BackendPropertiesResponse:
 
             gates.append(gates_item)
 
-        general = cast(list[str], d.pop("general"))
+        general = []
+        _general = d.pop("general")
+        for general_item_data in _general:
+            general_item = BackendPropertiesNduv.from_dict(general_item_data)
+
+            general.append(general_item)
 
         last_update_date = datetime.datetime.fromisoformat(d.pop("last_update_date"))
 

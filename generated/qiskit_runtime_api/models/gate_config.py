@@ -21,7 +21,7 @@ class GateConfig:
     Attributes:
         name (str): The gate name as it will be referred to in QASM
         parameters (list[str]): Variable names for the gate parameters (if any)
-        qasm_def (str): Definition of this gate in terms of QASM primitives U and CX
+        qasm_def (None | str): Definition of this gate in terms of QASM primitives U and CX
         conditional (bool | Unset): This specified gate supports conditional operations (true/false). If this is not
             specified, then the gate inherits the conditional property of the backend. Default: False.
         coupling_map (list[list[int]] | Unset): List of qubit groupings which are coupled by this gate
@@ -32,7 +32,7 @@ class GateConfig:
 
     name: str
     parameters: list[str]
-    qasm_def: str
+    qasm_def: None | str
     conditional: bool | Unset = False
     coupling_map: list[list[int]] | Unset = UNSET
     description: str | Unset = UNSET
@@ -44,6 +44,7 @@ class GateConfig:
 
         parameters = self.parameters
 
+        qasm_def: None | str
         qasm_def = self.qasm_def
 
         conditional = self.conditional
@@ -93,7 +94,12 @@ class GateConfig:
 
         parameters = cast(list[str], d.pop("parameters"))
 
-        qasm_def = d.pop("qasm_def")
+        def _parse_qasm_def(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        qasm_def = _parse_qasm_def(d.pop("qasm_def"))
 
         conditional = d.pop("conditional", UNSET)
 
