@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from qiskit_runtime_emulator import Emulator
-
 from qiskit_runtime_rest import AsyncRuntimeClient, RuntimeClient
 from qiskit_runtime_rest._constants import IDEMPOTENCY_TAG_PREFIX
 
@@ -87,9 +86,7 @@ def server_jobs(emu: Emulator) -> list[ServerJob]:
 def server_sessions(emu: Emulator) -> list[ServerSession]:
     store = emu.service.store
     with store.lock:
-        return [
-            ServerSession(s.id, s.state, s.accepting_jobs) for s in store.sessions.values()
-        ]
+        return [ServerSession(s.id, s.state, s.accepting_jobs) for s in store.sessions.values()]
 
 
 def jobs_per_idempotency_tag(jobs: list[ServerJob]) -> Counter[str]:

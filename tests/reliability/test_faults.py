@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 from qiskit_runtime_emulator import Emulator, Faults, JobDelays
+from qiskit_runtime_rest import QiskitRuntimeError
 from reliability_helpers import (
     async_client,
     circuit,
@@ -37,8 +38,6 @@ from reliability_helpers import (
     server_jobs,
     sync_client,
 )
-
-from qiskit_runtime_rest import QiskitRuntimeError
 
 FAULTS = Faults(
     error_rate=0.10,

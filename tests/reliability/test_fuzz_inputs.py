@@ -28,7 +28,6 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
 from qiskit_runtime_rest import InvalidInputError, Job, RuntimeClient, Session
 
 EXAMPLES = 60
@@ -236,7 +235,7 @@ def test_ids(mock: tuple[RuntimeClient, Recorder], call: str, identifier: Any) -
 @example(timeout=math.nan)
 def test_wait_timeouts(mock: tuple[RuntimeClient, Recorder], timeout: Any) -> None:
     rt, recorder = mock
-    job = Job(rt, "dc6gfk36t60euhlvsh70")
+    job: Job[Any] = Job(rt, "dc6gfk36t60euhlvsh70")
     sent = outcome(recorder, lambda: job.wait(timeout=timeout))
     if sent and isinstance(timeout, float) and math.isnan(timeout):
         pytest.fail("a NaN timeout was accepted (it would never expire)")

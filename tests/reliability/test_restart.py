@@ -27,9 +27,8 @@ from typing import Any
 import httpx
 import pytest
 from qiskit_runtime_emulator import DEFAULT_API_KEY, DEFAULT_CRN
-from reliability_helpers import circuit, expected_counts
-
 from qiskit_runtime_rest import AsyncRuntimeClient, RuntimeClient
+from reliability_helpers import circuit, expected_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 QUEUED, RUNNING = 2.0, 0.3

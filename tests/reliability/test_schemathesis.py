@@ -116,7 +116,7 @@ def test_the_spec_gaps_are_the_documented_ones() -> None:
         assert f"`{method} {path}`" in section, f"{method} {path} is not documented"
 
 
-@schema.parametrize()
+@schema.parametrize()  # type: ignore[untyped-decorator]
 @settings(
     max_examples=EXAMPLES,
     deadline=None,

@@ -14,6 +14,7 @@ each fetching its own token would put several within milliseconds of each other)
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import threading
 import time
@@ -22,9 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from qiskit_runtime_emulator import Emulator
-from reliability_helpers import async_client, sync_client
-
 from qiskit_runtime_rest import QiskitRuntimeError
+from reliability_helpers import async_client, sync_client
 
 TTL = 3
 REFRESH_PERIOD = 0.8 * TTL
@@ -55,7 +55,7 @@ def _assert_one_iam_request_per_refresh(emu: Emulator, mark: int, elapsed: float
     assert all(entry.status == 200 for entry in iam)
     bound = 1 + math.ceil(elapsed / REFRESH_PERIOD) + len(REVOCATIONS)
     assert 2 <= len(iam) <= bound, f"{len(iam)} IAM requests in {elapsed:.1f} s (bound {bound})"
-    gaps = [b.time - a.time for a, b in zip(iam, iam[1:], strict=False)]
+    gaps = [b.time - a.time for a, b in itertools.pairwise(iam)]
     assert min(gaps) >= MIN_GAP, f"IAM requests {min(gaps) * 1000:.0f} ms apart: {gaps}"
     rejected = emu.journal.entries("GET", "/v1/backends/{id}/status", since=mark)
     assert any(entry.status == 401 for entry in rejected), "no call ever met a revoked token"
