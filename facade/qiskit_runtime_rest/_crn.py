@@ -29,9 +29,9 @@ _SEGMENT_NAMES = (
     "resource type",
     "resource",
 )
-_TOKEN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_ACCOUNT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_INSTANCE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_TOKEN = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
+_ACCOUNT = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
+_INSTANCE = re.compile(r"^[A-Za-z0-9_-]{1,128}\Z")
 _EXAMPLE = "crn:v1:bluemix:public:quantum-computing:<region>:a/<account>:<instance>::"
 
 

@@ -27,7 +27,7 @@ Params = dict[str, Any]
 Page = list[tuple[Mapping[str, Any], bool]]
 
 SESSION_MODES = ("dedicated", "batch")
-_ACCOUNT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ACCOUNT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
 _GROUP_BY = frozenset({"instance", "backend", "user_id", "plan", "subscription_id"})
 
 
@@ -78,10 +78,17 @@ def _unexpected(response: httpx.Response, what: str, problem: str) -> Unexpected
 
 
 def segment(value: str, what: str) -> str:
-    """One path segment, percent-encoded; never empty, never ``.`` or ``..``."""
+    """One path segment, percent-encoded; never empty, and ``.`` or ``..`` (which URL
+    normalisation would collapse into another route) are refused."""
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(f"{what} must be a non-empty string, got {value!r}")
-    return quote(value.strip(), safe="")
+        raise InvalidInputError(f"{what} must be a non-empty string, got {value!r:.60}")
+    text = value.strip()
+    if text in (".", ".."):
+        raise InvalidInputError(f"{what} {text!r} is not an id (it would name another route)")
+    try:
+        return quote(text, safe="")
+    except UnicodeEncodeError:
+        raise InvalidInputError(f"{what} {text[:40]!r} is not valid Unicode") from None
 
 
 def job_path(job_id: str, suffix: str = "") -> str:

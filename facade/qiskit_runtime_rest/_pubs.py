@@ -10,13 +10,18 @@ later and less helpfully.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from numbers import Real
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from numbers import Integral, Real
+from typing import Any, ParamSpec, TypeVar
 
 from ._exceptions import InvalidInputError
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 __all__ = [
     "ESTIMATOR_OPTIONS",
@@ -115,12 +120,89 @@ _ENVELOPE_EXTRAS = (
 )
 
 
+MAX_JSON_DEPTH = 64
+_MAX_JSON_INT = 2**63 - 1
+
+
+def json_safe(value: Any, where: str, depth: int = 0) -> Any:
+    """``value`` as plain JSON types, or ``InvalidInputError`` naming what cannot be sent.
+
+    NumPy scalars and arrays, ``Fraction`` and ``Decimal`` become ints, floats and lists; NaN and
+    infinities (JSON has none), numbers beyond 64 bits, text that is not valid Unicode (a lone
+    surrogate), non-string keys, other types and nesting deeper than ``MAX_JSON_DEPTH`` are
+    refused, so nothing fails later, inside the JSON encoder, or half-way through a request."""
+    if depth > MAX_JSON_DEPTH:
+        raise InvalidInputError(f"{where}: nested more than {MAX_JSON_DEPTH} levels deep")
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInputError(
+                f"{where}: text {value[:40]!r} is not valid Unicode (it holds a lone surrogate)"
+            ) from None
+        return value
+    value = _to_plain(value)
+    if isinstance(value, bool | str):
+        return json_safe(value, where, depth)
+    if isinstance(value, Integral):
+        number = int(value)
+        if abs(number) > _MAX_JSON_INT:
+            raise InvalidInputError(
+                f"{where}: an integer of {len(str(abs(number)))} digits does not fit in 64 bits"
+            )
+        return number
+    if isinstance(value, Real | Decimal):
+        try:
+            real = float(value)
+        except (ArithmeticError, ValueError):
+            real = math.nan
+        if not math.isfinite(real):
+            raise InvalidInputError(
+                f"{where}: {value!r:.40} is not a finite number (JSON has no NaN or infinity)"
+            )
+        return real
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidInputError(f"{where}: keys must be strings, got {key!r:.40}")
+            out[json_safe(key, where, depth + 1)] = json_safe(item, f"{where}.{key}", depth + 1)
+        return out
+    if isinstance(value, list | tuple):
+        return [json_safe(item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value)]
+    raise InvalidInputError(
+        f"{where}: a {type(value).__name__} cannot be sent as JSON ({value!r:.60})"
+    )
+
+
+def input_guard(function: Callable[P, T]) -> Callable[P, T]:
+    """Turn a RecursionError (input nested thousands of levels deep) into InvalidInputError."""
+
+    @functools.wraps(function)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return function(*args, **kwargs)
+        except RecursionError:
+            raise InvalidInputError(
+                f"the input to {function.__name__} is nested too deeply to send"
+            ) from None
+
+    return guarded
+
+
 def _closest(name: str, choices: Iterable[str]) -> str:
     found = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f"; did you mean {found[0]!r}?" if found else ""
 
 
 def _check_options(options: Mapping[str, Any], tree: OptionTree, where: str, kind: str) -> None:
+    if not isinstance(options, Mapping):
+        raise InvalidInputError(
+            f"{kind} options{' at ' + repr(where) if where else ''} must be a mapping "
+            f"(a dict of names to values), got {type(options).__name__}"
+        )
     for name, value in options.items():
         path = f"{where}.{name}" if where else name
         if not isinstance(name, str) or name not in tree:
@@ -240,15 +322,12 @@ def _numeric_tree(value: Any, where: str) -> Any:
     value = _to_plain(value)
     if isinstance(value, list | tuple):
         return [_numeric_tree(item, where) for item in value]
-    if isinstance(value, bool) or not isinstance(value, Real):
+    if isinstance(value, bool) or not isinstance(value, Real | Decimal):
         raise InvalidInputError(f"{where}: parameter values must be real numbers, got {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise InvalidInputError(f"{where}: parameter values must be finite, got {value!r}")
-    return value
+    return json_safe(value, where)
 
 
-_PAULI = re.compile(r"^[IXYZ]+$")
+_PAULI = re.compile(r"^[IXYZ]+\Z")
 
 
 def _observables(value: Any, where: str) -> Any:
@@ -270,11 +349,11 @@ def _observables(value: Any, where: str) -> Any:
                 raise InvalidInputError(
                     f"{where}: observable key {label!r} is not a Pauli string (letters I, X, Y, Z)"
                 )
-            if isinstance(coeff, bool) or not isinstance(coeff, Real):
+            if isinstance(coeff, bool) or not isinstance(_to_plain(coeff), Real | Decimal):
                 raise InvalidInputError(
                     f"{where}: the coefficient of {label!r} must be a real number, got {coeff!r}"
                 )
-        return {label: _to_plain(coeff) for label, coeff in value.items()}
+        return {label: json_safe(coeff, f"{where}[{label!r}]") for label, coeff in value.items()}
     if isinstance(value, list | tuple):
         if not value:
             raise InvalidInputError(f"{where}: the observables list is empty")
@@ -298,21 +377,25 @@ def _sparse_pauli_to_dict(terms: Sequence[tuple[str, Any]]) -> dict[str, float]:
 def _check_shots(value: Any, where: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, Integral):  # numpy integers are Integral
         raise InvalidInputError(f"{where}: shots must be an integer, got {value!r}")
     if value < 1:
         raise InvalidInputError(f"{where}: shots must be >= 1, got {value}")
-    return value
+    return int(json_safe(value, where))
 
 
 def _check_precision(value: Any, where: str) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, Real):
+    if isinstance(value, bool) or not isinstance(value, Real | Decimal):
         raise InvalidInputError(f"{where}: precision must be a number, got {value!r}")
-    if not math.isfinite(float(value)) or value <= 0:
-        raise InvalidInputError(f"{where}: precision must be > 0, got {value}")
-    return float(value)
+    try:
+        number = float(json_safe(value, where))
+    except InvalidInputError:
+        number = math.nan
+    if not number > 0:  # NaN and infinities too
+        raise InvalidInputError(f"{where}: precision must be > 0 and finite, got {value!r:.40}")
+    return number
 
 
 def _pub_list(pubs: Any, kind: str) -> list[Any]:
@@ -332,6 +415,7 @@ def _trim(items: list[Any], keep: int = 1) -> list[Any]:
     return items
 
 
+@input_guard
 def sampler_params(
     pubs: Any,
     *,
@@ -383,6 +467,7 @@ def sampler_params(
     return params, widths
 
 
+@input_guard
 def estimator_params(
     pubs: Any,
     *,
@@ -455,6 +540,8 @@ def validate_tags(tags: Iterable[str] | None, *, reserved: int = 0) -> list[str]
         return []
     if isinstance(tags, str):
         raise InvalidInputError("tags must be a list of strings, not a single string")
+    if not isinstance(tags, Iterable):
+        raise InvalidInputError(f"tags must be a list of strings, got {tags!r:.60}")
     found = list(tags)
     limit = MAX_TAGS - reserved
     if len(found) > limit:
@@ -468,6 +555,7 @@ def validate_tags(tags: Iterable[str] | None, *, reserved: int = 0) -> list[str]
     for tag in found:
         if not isinstance(tag, str):
             raise InvalidInputError(f"tags must be strings, got {tag!r}")
+        json_safe(tag, "tags")
         if len(tag) > MAX_TAG_LENGTH:
             raise InvalidInputError(
                 f"tag {tag[:20]!r}... is {len(tag)} characters; at most {MAX_TAG_LENGTH} allowed"
@@ -475,6 +563,7 @@ def validate_tags(tags: Iterable[str] | None, *, reserved: int = 0) -> list[str]
     return found
 
 
+@input_guard
 def build_envelope(
     program_id: str,
     backend: str,
@@ -522,7 +611,7 @@ def build_envelope(
                 body["private"] = True
         else:
             body[name] = value
-    return body
+    return json_safe(body, "the job")  # type: ignore[no-any-return]
 
 
 def _check_execution_time(value: Any) -> int:

@@ -6,9 +6,11 @@ so both back off, honour timeouts and report outcomes identically.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
-from typing import Final
+from numbers import Real
+from typing import Any, Final
 
 from ._constants import (
     INITIAL_POLL_INTERVAL,
@@ -20,6 +22,7 @@ from ._constants import (
 )
 from ._exceptions import (
     ApiConnectionError,
+    InvalidInputError,
     JobCancelledError,
     JobFailedError,
     JobTimeoutError,
@@ -63,12 +66,29 @@ class Backoff:
         return delay * (1.0 - self._jitter * self._rand())
 
 
+def check_timeout(value: Any) -> float | None:
+    """A wait's ``timeout``: None (no limit) or a finite number of seconds >= 0."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise InvalidInputError(f"timeout must be a number of seconds or None, got {value!r:.40}")
+    try:
+        seconds = float(value)
+    except OverflowError:
+        seconds = math.inf
+    if not math.isfinite(seconds) or seconds < 0:
+        raise InvalidInputError(
+            f"timeout must be a finite number of seconds >= 0, or None for no limit, "
+            f"got {value!r:.40}"
+        )
+    return seconds
+
+
 class Deadline:
     """A wait's time budget on an injectable monotonic clock; ``timeout=None`` is unbounded."""
 
     def __init__(self, clock: Callable[[], float], timeout: float | None) -> None:
-        if timeout is not None and timeout < 0:
-            raise ValueError(f"timeout must be >= 0 or None, got {timeout}")
+        timeout = check_timeout(timeout)
         self._clock = clock
         self.timeout = timeout
         self._end = None if timeout is None else clock() + timeout
