@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from qiskit_runtime_rest import (
+    ApiError,
     AuthenticationError,
     CircuitLayout,
     InvalidInputError,
@@ -155,7 +156,7 @@ def test_a_refusal_says_it_is_a_paid_plan_service(
 def test_other_errors_keep_the_service_s_detail(rt: Any, api: MockApi) -> None:
     detail = [{"loc": ["query", "optimization_level"], "msg": "must be 0..3", "type": "x"}]
     api.on("POST", "/transpile", httpx.Response(422, json={"detail": detail}))
-    with pytest.raises(Exception, match="transpiler service: must be 0..3"):
+    with pytest.raises(ApiError, match=r"transpiler service: must be 0\.\.3"):
         rt.transpiler_service.submit(NOTEBOOK_QASM, "ibm_fez")
     api.on("GET", f"/transpile/{TASK_ID}", httpx.Response(500, json={"detail": "boom"}))
     with pytest.raises(ServerError, match="boom"):
