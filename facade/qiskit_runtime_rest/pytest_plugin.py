@@ -16,7 +16,7 @@ Fixtures:
 
 The marker takes ``Emulator`` options, for example::
 
-    @pytest.mark.qrt_emulator(seed=7, strict_isa=True, job_delays=0.2,
+    @pytest.mark.qrt_emulator(seed=7, strict_isa=False, job_delays=0.2,
                               faults={"error_rate": 0.3, "seed": 1},
                               fail_jobs=[{"reason_code": 1305}],
                               backend_states={"ibm_fez": "maintenance"},
