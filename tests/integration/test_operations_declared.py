@@ -129,7 +129,7 @@ def _scenario(rt: RuntimeClient) -> None:
     job.set_tags(["declared", "again"])
     rt.tags.search("declared")
     list(rt.jobs.list(limit=2))
-    rt.transpile(ONE, "ibm_fez")
+    rt.transpile(ONE, "ibm_pittsburgh")  # a Target not built yet: its documents are read
     rt.jobs.run_sampler("ibm_fez", [ONE], shots=10, transpile=True).wait(60)
     rt.transpiler_service.transpile(ONE, "ibm_fez")  # another host: no API operation
     estimator = rt.jobs.run_estimator("ibm_fez", [(ONE, {"Z": 1})])
