@@ -75,7 +75,11 @@ def build_parser(prog: str = "python -m qiskit_runtime_emulator") -> argparse.Ar
         help="flip measured bits per the device's properties",
     )
     parser.add_argument(
-        "--strict-isa", action="store_true", help="fail jobs whose circuits are not ISA circuits"
+        "--strict-isa",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="fail jobs whose circuits are not ISA circuits, as IBM does (the default); "
+        "--no-strict-isa runs them as sent",
     )
     parser.add_argument("--seed", type=int, help="seed for sampling and estimator noise")
     parser.add_argument("--max-qubits", type=int, default=DEFAULT_MAX_QUBITS)

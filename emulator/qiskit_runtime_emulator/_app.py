@@ -37,6 +37,7 @@ from ._iam import APIKEY_GRANT
 from ._journal import JOURNALED_HEADERS, JournalEntry, auth_scheme, redact_query
 from ._params import RequestContext
 from ._service import EmulatorService
+from ._transpiler import TRANSPILER_PREFIX, transpiler_routes
 
 __all__ = ["API_PREFIXES", "create_app"]
 
@@ -411,6 +412,7 @@ def _index(service: EmulatorService) -> Any:
                 "crn": service.config.crn,
                 "backends": list(service.devices),
                 "controls": f"{root}{CONTROL_PREFIX}",
+                "transpiler_url": f"{root}{TRANSPILER_PREFIX}",
             }
         )
 
@@ -508,6 +510,7 @@ def create_app(
         Route("/", _index(service), methods=["GET"]),
         Route("/identity/token", _iam_endpoint(service), methods=["POST"]),
         *control_routes(service),
+        *transpiler_routes(service),
     ]
     for prefix in API_PREFIXES:
         for operation in OPERATIONS:

@@ -18,7 +18,14 @@ from typing import Any
 from ._backends import Device
 from ._qiskit_json import decode_params
 
-__all__ = ["CircuitInputError", "check_isa", "drop_idle_qubits", "load_circuit", "measured_qubits"]
+__all__ = [
+    "CircuitInputError",
+    "NonIsaCircuitError",
+    "check_isa",
+    "drop_idle_qubits",
+    "load_circuit",
+    "measured_qubits",
+]
 
 # Instructions that leave an untouched qubit in |0>: they do not make a qubit active.
 _PASSIVE = frozenset({"barrier", "delay"})
@@ -26,6 +33,10 @@ _PASSIVE = frozenset({"barrier", "delay"})
 
 class CircuitInputError(ValueError):
     """The job's input cannot be run; the job fails with this message."""
+
+
+class NonIsaCircuitError(CircuitInputError):
+    """A circuit uses instructions or qubit pairs the device does not have (reason code 1517)."""
 
 
 def load_circuit(item: Any) -> Any:
@@ -144,7 +155,7 @@ def check_isa(circuit: Any, device: Device) -> None:
     from qiskit.circuit import ControlFlowOp
 
     if circuit.num_qubits > device.n_qubits:
-        raise CircuitInputError(
+        raise NonIsaCircuitError(
             f"The circuit has {circuit.num_qubits} qubits but {device.name} has {device.n_qubits}."
         )
     edges = set(device.edges) | {(b, a) for a, b in device.edges}
@@ -155,12 +166,12 @@ def check_isa(circuit: Any, device: Device) -> None:
         name = inst.operation.name
         qubits = tuple(circuit.find_bit(q).index for q in inst.qubits)
         if name not in allowed:
-            raise CircuitInputError(
+            raise NonIsaCircuitError(
                 f"The instruction {name} on qubits {qubits} is not supported by the target "
                 f"device {device.name}."
             )
         if len(qubits) == 2 and name not in _PASSIVE and qubits not in edges:
-            raise CircuitInputError(
+            raise NonIsaCircuitError(
                 f"The instruction {name} on qubits {qubits} is not supported by the target "
                 f"device {device.name}: the qubits are not coupled."
             )

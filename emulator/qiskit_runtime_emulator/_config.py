@@ -103,7 +103,8 @@ class EmulatorConfig:
     rate_limit: bool = False
     faults: Faults = field(default_factory=Faults)
     readout_noise: bool = False
-    strict_isa: bool = False
+    # Like the real service: jobs whose circuits are not ISA circuits fail (reason code 1517).
+    strict_isa: bool = True
     seed: int | None = None
     max_qubits: int = DEFAULT_MAX_QUBITS
     state_file: str | None = None

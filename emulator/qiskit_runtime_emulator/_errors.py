@@ -94,6 +94,15 @@ class Code:
         "The maximum number of pending jobs has been reached.",
         "Wait for queued jobs to finish, or cancel some, then submit again.",
     )
+    # IBM's wording for a job whose circuits are not ISA circuits (the 2024-05-06 announcement
+    # "Understanding the new ISA circuits requirement"); the emulator appends which instruction
+    # failed, in qiskit-ibm-runtime's own words for the same check.
+    NON_ISA = (
+        1517,
+        "Circuits do not match the target definition (non-ISA circuits).",
+        "Transpile the circuits for this backend (its basis gates and coupling map), for example "
+        "with qiskit's generate_preset_pass_manager or the transpiler service, then submit them.",
+    )
     RAN_TOO_LONG = (
         1305,
         "Job ran longer than the maximum execution time.",
@@ -114,6 +123,7 @@ JOB_REASONS: dict[int, tuple[int, str, str]] = {
         (1009, "Required backend information not found.", "Use another backend to run the job."),
         (1010, "Error returned at backend level.", "Retry the action."),
         (1011, "Error publishing job at the backend queue.", "Retry the action."),
+        Code.NON_ISA,
         Code.RAN_TOO_LONG,
     )
 }

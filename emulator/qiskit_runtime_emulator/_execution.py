@@ -19,6 +19,7 @@ import numpy as np
 from ._backends import Device
 from ._circuits import (
     CircuitInputError,
+    NonIsaCircuitError,
     check_isa,
     drop_idle_qubits,
     load_circuit,
@@ -53,7 +54,7 @@ class ExecutionError(Exception):
 @dataclass(frozen=True)
 class ExecutionSettings:
     readout_noise: bool = False
-    strict_isa: bool = False
+    strict_isa: bool = True
     seed: int | None = None
     max_qubits: int = DEFAULT_MAX_QUBITS
 
@@ -108,6 +109,8 @@ def execute(program_id: str, params: Any, device: Device, settings: ExecutionSet
             result, total_shots = _run_estimator(decoded, pubs, options, device, settings)
     except ExecutionError:
         raise
+    except NonIsaCircuitError as exc:
+        raise ExecutionError(str(exc), Code.NON_ISA) from None
     except (CircuitInputError, ValueError, TypeError, IndexError, KeyError) as exc:
         raise ExecutionError(str(exc)) from None
     except Exception as exc:
@@ -296,8 +299,12 @@ def _zne(options: dict[str, Any]) -> tuple[list[float], list[str], list[float]] 
 _IDLE_FACTOR = {"I": 1.0, "Z": 1.0, "0": 1.0, "X": 0.0, "Y": 0.0, "1": 0.0}
 
 
-def _reduce_observable(observable: Any, width: int, active: list[int]) -> dict[str, complex]:
-    """The observable restricted to the active qubits; idle qubits are |0>."""
+def _reduce_observable(
+    observable: Any, width: int, active: list[int], device_width: int
+) -> dict[str, complex]:
+    """The observable restricted to the active qubits; idle qubits are |0>. An ISA circuit
+    written with physical qubits (``$n``) has as many qubits as its highest index; its
+    observables, laid out on the whole device, may be wider: the extra qubits are idle too."""
     if isinstance(observable, str):
         terms: dict[str, Any] = {observable: 1.0}
     elif isinstance(observable, dict):
@@ -309,16 +316,17 @@ def _reduce_observable(observable: Any, width: int, active: list[int]) -> dict[s
     reduced: dict[str, complex] = {}
     for label, coefficient in terms.items():
         label = str(label)
-        if len(label) != width:
+        size = len(label)
+        if size != width and not width < size <= device_width:
             raise ExecutionError(
-                f"The observable {label!r} has {len(label)} qubits but the circuit has {width}."
+                f"The observable {label!r} has {size} qubits but the circuit has {width}."
             )
         factor = 1.0
         kept = []
         position = set(active)
         # Pauli labels are little-endian: the last character is qubit 0.
-        for qubit in range(width):
-            char = label[width - 1 - qubit]
+        for qubit in range(size):
+            char = label[size - 1 - qubit]
             if qubit in position:
                 kept.append(char)
             elif char in _IDLE_FACTOR:
@@ -331,12 +339,12 @@ def _reduce_observable(observable: Any, width: int, active: list[int]) -> dict[s
     return reduced or {"I" * max(1, len(active)): 0j}
 
 
-def _map_observables(node: Any, width: int, active: list[int]) -> Any:
+def _map_observables(node: Any, width: int, active: list[int], device_width: int) -> Any:
     if hasattr(node, "tolist") and not isinstance(node, (str, dict)):
         node = node.tolist()
     if isinstance(node, list):
-        return [_map_observables(item, width, active) for item in node]
-    return _reduce_observable(node, width, active)
+        return [_map_observables(item, width, active, device_width) for item in node]
+    return _reduce_observable(node, width, active, device_width)
 
 
 def _run_estimator(
@@ -363,7 +371,7 @@ def _run_estimator(
         original, compact, active = _prepare_circuit(
             items[0], device, settings, drop_measurements=True
         )
-        observables = _map_observables(items[1], original.num_qubits, active)
+        observables = _map_observables(items[1], original.num_qubits, active, device.n_qubits)
         values = items[2] if len(items) > 2 else None
         precision = items[3] if len(items) > 3 and items[3] is not None else default_precision
         coerced.append(EstimatorPub.coerce((compact, observables, values, float(precision))))

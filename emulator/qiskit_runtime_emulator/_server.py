@@ -44,7 +44,7 @@ class Emulator:
         rate_limit: bool = False,
         faults: Faults | None = None,
         readout_noise: bool = False,
-        strict_isa: bool = False,
+        strict_isa: bool | None = None,
         seed: int | None = None,
         max_qubits: int | None = None,
         state_file: str | None = None,
@@ -61,8 +61,9 @@ class Emulator:
         overrides: dict[str, Any] = {
             "rate_limit": rate_limit or base.rate_limit,
             "readout_noise": readout_noise or base.readout_noise,
-            "strict_isa": strict_isa or base.strict_isa,
         }
+        if strict_isa is not None:
+            overrides["strict_isa"] = strict_isa
         if api_keys is not None:
             overrides["api_keys"] = tuple(api_keys)
         if crn is not None:
@@ -208,6 +209,12 @@ class Emulator:
     def iam_url(self) -> str:
         """The IAM base URL; tokens come from ``{iam_url}/identity/token``."""
         return self.url
+
+    @property
+    def transpiler_url(self) -> str:
+        """The emulated transpiler service (IBM's is ``https://cloud-transpiler.quantum.ibm.com``):
+        ``POST {transpiler_url}/transpile``, ``GET {transpiler_url}/transpile/{task_id}``."""
+        return f"{self.url}/transpiler"
 
     @property
     def experimental_url(self) -> str:

@@ -46,6 +46,7 @@ from ._journal import Journal
 from ._params import QueryLike, RequestContext, bad_request, bool_param, time_param
 from ._runner import JobRunner
 from ._store import JobRecord, SessionRecord, Store, usage_month
+from ._transpiler import TranspilerTasks
 
 __all__ = ["EmulatorService"]
 
@@ -79,6 +80,7 @@ class EmulatorService:
         self.journal = Journal()
         self.store = Store(config.state_file)
         self.runner = JobRunner(self, lambda: self.config.job_delays)
+        self.transpiler = TranspilerTasks(self)
         self._rate_lock = threading.Lock()
         self._apply_scenarios(config)
         self._requeue_unfinished()
@@ -113,6 +115,7 @@ class EmulatorService:
 
     def close(self) -> None:
         self.runner.stop()
+        self.transpiler.close()
         self.store.close()
 
     def reset(self, config: EmulatorConfig | None = None) -> None:
@@ -121,6 +124,7 @@ class EmulatorService:
         with self.store.lock:
             self.store.clear()
             self._apply_scenarios(config or self.config)
+        self.transpiler.clear()
         self.journal.clear()
         self.runner.wake()
 

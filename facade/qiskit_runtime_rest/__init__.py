@@ -23,6 +23,7 @@ from ._exceptions import (
     QiskitRuntimeError,
     RateLimitError,
     ServerError,
+    TranspilerServiceError,
     UnexpectedResponseError,
 )
 from ._sync._client import RuntimeClient
@@ -55,16 +56,20 @@ if TYPE_CHECKING:
     from ._status import JobStatus
     from ._sync._jobs import Job
     from ._sync._sessions import Session
+    from ._transpiled import CircuitLayout, TranspiledQasm, TranspileTask
 
 # Loaded on first use (PEP 562): what a program touches is what it pays for at import.
 _LAZY = {
     "AsyncRuntimeClient": "._async._client",
     "AsyncJob": "._async._jobs",
     "AsyncSession": "._async._sessions",
+    "CircuitLayout": "._transpiled",
     "Crn": "._crn",
     "Job": "._sync._jobs",
     "JobStatus": "._status",
     "Session": "._sync._sessions",
+    "TranspiledQasm": "._transpiled",
+    "TranspileTask": "._transpiled",
     **dict.fromkeys(
         [
             "ApiVersion",
@@ -121,6 +126,7 @@ __all__ = [
     "Backend",
     "BackendStatus",
     "BitArray",
+    "CircuitLayout",
     "ConflictError",
     "Crn",
     "DataBin",
@@ -146,6 +152,9 @@ __all__ = [
     "ServerError",
     "Session",
     "SessionDetails",
+    "TranspileTask",
+    "TranspiledQasm",
+    "TranspilerServiceError",
     "UnexpectedResponseError",
     "Workload",
     "__version__",

@@ -3,10 +3,10 @@
     qrt demo [--local] [--backend NAME] [--shots 500]
     qrt emulator [--port 8000] [--api-key KEY] [--crn CRN] [--state FILE] ...
 
-``qrt demo`` runs the classic REST notebook's whole flow (token, backends, session, a sampler job,
-an estimator job, results, close) against IBM Quantum when credentials are found
-(``QISKIT_IBM_TOKEN`` + ``QISKIT_IBM_INSTANCE``, or a saved account), and otherwise against the
-embedded emulator, offline.
+``qrt demo`` runs the classic REST notebook's whole flow (token, backends, the transpiler service,
+session, a sampler job, an estimator job, results, close) against IBM Quantum when credentials
+are found (``QISKIT_IBM_TOKEN`` + ``QISKIT_IBM_INSTANCE``, or a saved account), and otherwise
+against the embedded emulator, offline.
 """
 
 from __future__ import annotations
@@ -18,15 +18,31 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from ._constants import ENV_INSTANCE, ENV_TOKEN
-from ._exceptions import QiskitRuntimeError
+from ._exceptions import (
+    ApiConnectionError,
+    AuthenticationError,
+    InvalidInputError,
+    PermissionDeniedError,
+    QiskitRuntimeError,
+)
 from ._models import Backend
 from ._status import JobStatus
 from ._sync._client import RuntimeClient
 from ._sync._jobs import Job
+from ._transpiled import TranspiledQasm
 
 __all__ = ["main"]
 
-# The notebook's circuit, as IBM's transpiler service returned it: X on qubit 0, measure both.
+# The notebook's own circuit (seed In[53]), before transpilation: X on qubit 0, measure both.
+NOTEBOOK_CIRCUIT = """OPENQASM 3;
+include "stdgates.inc";
+qreg q[2];
+creg c[2];
+x q[0];
+c[0] = measure q[0];
+c[1] = measure q[1];
+"""
+# As IBM's transpiler service returned it for ibm_hanoi (seed In[57]).
 NOTEBOOK_QASM = (
     'OPENQASM 3.0; include "stdgates.inc"; bit[2] c; x $0; c[0] = measure $0; c[1] = measure $1;'
 )
@@ -134,13 +150,13 @@ def run_demo(*, local: bool, backend: str | None, shots: int, out: TextIO) -> in
         )
         chosen = backend or _least_busy(devices).name
         print(f"[2/6] backends: {listing}; using {chosen}", file=out)
+        isa = transpile_notebook_circuit(rt, chosen, out)
+        observable = isa.layout.apply(NOTEBOOK_OBSERVABLE, isa.num_qubits)
 
         with rt.session(chosen) as session:
             print(f"[3/6] session {session.id} opened on {chosen}", file=out)
-            sampler = session.run_sampler([NOTEBOOK_QASM, (NOTEBOOK_QASM, None, shots)])
-            estimator = session.run_estimator(
-                [(NOTEBOOK_QASM, NOTEBOOK_OBSERVABLE, None, NOTEBOOK_PRECISION)]
-            )
+            sampler = session.run_sampler([isa, (isa, None, shots)])
+            estimator = session.run_estimator([(isa, observable, None, NOTEBOOK_PRECISION)])
             print("[4/6] waiting for the jobs", file=out)
             for label, job in (("sampler", sampler), ("estimator", estimator)):
                 line = _StatusLine(out, label)
@@ -155,3 +171,25 @@ def run_demo(*, local: bool, backend: str | None, shots: int, out: TextIO) -> in
             print(f"      Expectation value: {evs}", file=out)
         print(f"[6/6] session {session.id} closed", file=out)
     return 0
+
+
+def transpile_notebook_circuit(rt: RuntimeClient, backend: str, out: TextIO) -> TranspiledQasm:
+    """The notebook's circuit made ISA for ``backend``, as the notebook does it: by IBM's
+    transpiler service (the emulator's, offline); locally with qiskit if the service refuses
+    (a paid-plan service) or cannot be reached and the [transpile] extra is installed."""
+    service = rt.transpiler_service
+    try:
+        isa: TranspiledQasm = service.transpile(NOTEBOOK_CIRCUIT, backend, timeout=DEMO_TIMEOUT)
+    except (AuthenticationError, PermissionDeniedError, ApiConnectionError) as exc:
+        why = f"{type(exc).__name__} from {service.url}"
+        try:
+            local: TranspiledQasm = rt.transpile(NOTEBOOK_CIRCUIT, backend)
+        except InvalidInputError as missing:
+            raise QiskitRuntimeError(
+                f"cannot transpile the notebook's circuit: the transpiler service failed ({why}) "
+                f"and {missing}"
+            ) from exc
+        print(f"      transpiled locally with qiskit (the transpiler service: {why})", file=out)
+        return local
+    print(f"      transpiled by the transpiler service at {service.url}", file=out)
+    return isa

@@ -22,7 +22,9 @@ from ._constants import (
     DEFAULT_API_VERSION,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    ENV_TRANSPILER_URL,
     MAX_RATE_LIMIT_RETRIES,
+    TRANSPILER_URL,
 )
 from ._credentials import Secret, account_from_env, load_saved_account, save_account
 from ._crn import Crn, api_base_url, iam_base_url, normalize_base_url
@@ -51,6 +53,7 @@ _RESOURCES = (
     "tags",
     "jobs",
     "sessions",
+    "transpiler_service",
 )
 
 
@@ -243,7 +246,15 @@ class ClientBase:
             raise
         client._on_close.append(emulator.stop)
         client._credential_source = ("local",)  # the emulator's key is not a secret
+        client._transpiler_url = emulator.transpiler_url
         return client
+
+    # The transpiler service's URL when something chose it (the embedded emulator); otherwise
+    # $QISKIT_IBM_TRANSPILER_URL, else IBM's.
+    _transpiler_url: str | None = None
+
+    def _transpiler_service_url(self) -> str:
+        return self._transpiler_url or os.environ.get(ENV_TRANSPILER_URL) or TRANSPILER_URL
 
     def _run_closers(self) -> None:
         while self._on_close:

@@ -114,3 +114,14 @@ MAX_SUBMIT_ATTEMPTS: Final = 2
 # Waiting for results after a job completed (a 204 from /results) uses the poll schedule; with no
 # timeout given it still stops after this long, since a completed job's results are due promptly.
 RESULTS_GRACE_PERIOD: Final = 120.0
+
+# Transpilation. A Target for "the current calibration" is re-checked (two document requests)
+# after this long; IBM recalibrates devices about daily, so minutes lose nothing.
+TARGET_MAX_AGE: Final = 600.0
+# IBM's transpiler service: another host than the API, with no region in its name. The variable
+# is the one qiskit-ibm-transpiler reads for the same purpose.
+TRANSPILER_URL: Final = "https://cloud-transpiler.quantum.ibm.com"
+ENV_TRANSPILER_URL: Final = "QISKIT_IBM_TRANSPILER_URL"
+# The service's task states (GET /transpile/{task_id}); anything else is still running.
+TRANSPILER_SUCCESS: Final = "SUCCESS"
+TRANSPILER_FAILURE: Final = "FAILURE"

@@ -32,6 +32,7 @@ __all__ = [
     "QiskitRuntimeError",
     "RateLimitError",
     "ServerError",
+    "TranspilerServiceError",
     "UnexpectedResponseError",
     "error_from_response",
     "parse_error_body",
@@ -196,6 +197,15 @@ class JobSubmissionUnknownError(QiskitRuntimeError):
     def __init__(self, message: str, *, idempotency_tag: str) -> None:
         super().__init__(message)
         self.idempotency_tag = idempotency_tag
+
+
+class TranspilerServiceError(QiskitRuntimeError):
+    """IBM's transpiler service ran a task that failed (``state`` FAILURE, or a circuit it could
+    not transpile). HTTP failures of the service are ``ApiError``s, as for the API."""
+
+    def __init__(self, message: str, *, task_id: str | None) -> None:
+        super().__init__(message)
+        self.task_id = task_id
 
 
 class JobTimeoutError(QiskitRuntimeError, TimeoutError):

@@ -16,7 +16,7 @@ Fixtures:
 
 The marker takes ``Emulator`` options, for example::
 
-    @pytest.mark.qrt_emulator(seed=7, strict_isa=True, job_delays=0.2,
+    @pytest.mark.qrt_emulator(seed=7, strict_isa=False, job_delays=0.2,
                               faults={"error_rate": 0.3, "seed": 1},
                               fail_jobs=[{"reason_code": 1305}],
                               backend_states={"ibm_fez": "maintenance"},
@@ -157,6 +157,7 @@ def qrt_client(qrt_emulator: Emulator) -> Iterator[RuntimeClient]:
     from . import RuntimeClient
 
     with RuntimeClient(**_settings(qrt_emulator)) as client:
+        client._transpiler_url = qrt_emulator.transpiler_url
         yield client
 
 
@@ -166,6 +167,7 @@ def qrt_async_client(qrt_emulator: Emulator) -> Iterator[AsyncRuntimeClient]:
     from . import AsyncRuntimeClient
 
     client = AsyncRuntimeClient(**_settings(qrt_emulator))
+    client._transpiler_url = qrt_emulator.transpiler_url
     yield client
     # The test normally closed it in its own loop; if not, close what can still be closed.
     with contextlib.suppress(RuntimeError):

@@ -142,13 +142,33 @@ def test_too_many_active_qubits_fail_the_job() -> None:
     circuit.measure_all()
     with pytest.raises(ExecutionError, match="at most 20"):
         execute(
-            "sampler", {"pubs": [_qpy_b64(circuit, compress=True)]}, DEVICE, ExecutionSettings()
+            "sampler",
+            {"pubs": [_qpy_b64(circuit, compress=True)]},
+            DEVICE,
+            ExecutionSettings(strict_isa=False),  # the check under test comes after the ISA one
         )
 
 
-def test_observable_width_must_match_the_circuit() -> None:
-    with pytest.raises(ExecutionError, match="has 3 qubits but the circuit has 2"):
-        execute("estimator", {"pubs": [[SEED_QASM, "ZZZ"]]}, DEVICE, ExecutionSettings())
+def test_observable_width_must_match_the_circuit_or_the_device() -> None:
+    with pytest.raises(ExecutionError, match="has 1 qubits but the circuit has 2"):
+        execute("estimator", {"pubs": [[SEED_QASM, "Z"]]}, DEVICE, ExecutionSettings())
+    too_wide = "Z" * (DEVICE.n_qubits + 1)
+    with pytest.raises(ExecutionError, match=f"has {len(too_wide)} qubits but the circuit has 2"):
+        execute("estimator", {"pubs": [[SEED_QASM, too_wide]]}, DEVICE, ExecutionSettings())
+
+
+def test_observables_laid_out_on_the_whole_device_are_accepted() -> None:
+    # An ISA circuit on $0 and $1 has 2 qubits; its observable, laid out as qiskit's
+    # apply_layout does, is as wide as the device: the extra qubits are idle (|0>).
+    laid_out = "I" * (DEVICE.n_qubits - 2) + "ZZ"
+    outcome = execute(
+        "estimator",
+        {"pubs": [[SEED_QASM, {laid_out: 2.0}, None, 0.001]]},
+        DEVICE,
+        ExecutionSettings(),
+    )
+    evs = json.loads(outcome.result)["results"][0]["data"]["evs"]
+    assert evs == pytest.approx(-2.0, abs=0.02)  # X on qubit 0: <ZZ> = -1
 
 
 def test_usage_is_estimated_from_the_envelope_alone() -> None:

@@ -56,9 +56,10 @@ def test_bell_circuit_samples_only_correlated_outcomes(api: Api) -> None:
 
 
 def test_broadcast_pubs_keep_their_shape(api: Api) -> None:
+    # RY(-theta) in the ISA (X.SX.RZ(theta).SX): |0> at 0, |1> at pi, as rx(theta) would be.
     qasm = (
         'OPENQASM 3.0; include "stdgates.inc"; input float[64] theta; bit[1] c; '
-        "rx(theta) $0; c[0] = measure $0;"
+        "sx $0; rz(theta) $0; sx $0; x $0; c[0] = measure $0;"
     )
     _, sampled = api.run("sampler", [[qasm, {"theta": [0.0, 3.141592653589793]}, 8]])
     samples = sampled["results"][0]["data"]["c"]["samples"]

@@ -262,6 +262,15 @@ def test_cli_defaults_are_the_library_defaults() -> None:
     assert config_from_args(build_parser().parse_args([])) == EmulatorConfig()
 
 
+def test_isa_validation_is_on_unless_switched_off() -> None:
+    assert EmulatorConfig().strict_isa is True
+    assert config_from_args(build_parser().parse_args([])).strict_isa is True
+    assert config_from_args(build_parser().parse_args(["--no-strict-isa"])).strict_isa is False
+    assert Emulator(strict_isa=False).config.strict_isa is False
+    assert Emulator(config=EmulatorConfig(strict_isa=False)).config.strict_isa is False
+    assert Emulator().config.strict_isa is True
+
+
 def test_cli_flags_reach_every_knob() -> None:
     args = build_parser().parse_args(
         [

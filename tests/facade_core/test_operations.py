@@ -16,7 +16,12 @@ from typing import Any
 import pytest
 import qiskit_runtime_rest
 from core_helpers import FakeApi, make_async_client, make_client
-from qiskit_runtime_rest._operations import ASYNC_METHOD_NAMES, OPERATIONS, RESOURCE_ATTRIBUTES
+from qiskit_runtime_rest._operations import (
+    ASYNC_METHOD_NAMES,
+    OPERATIONS,
+    OTHER_HOST_OPERATIONS,
+    RESOURCE_ATTRIBUTES,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = json.loads((ROOT / "generated" / "qiskit_runtime_api" / "openapi.json").read_text())
@@ -93,7 +98,13 @@ def test_the_async_twins_have_the_same_surface() -> None:
 
 EXAMPLES = {
     "Analytics.filters": ("GET /v1/analytics/filters",),
-    "Jobs.run_estimator": ("POST /v1/jobs", "GET /v1/jobs"),
+    # transpile=True reads the backend's two documents to build its Target
+    "Jobs.run_estimator": (
+        "POST /v1/jobs",
+        "GET /v1/jobs",
+        "GET /v1/backends/{id}/configuration",
+        "GET /v1/backends/{id}/properties",
+    ),
     "Session.__exit__": ("PATCH /v1/sessions/{id}",),
 }
 
@@ -101,3 +112,13 @@ EXAMPLES = {
 @pytest.mark.parametrize("key", sorted(EXAMPLES))
 def test_examples_of_entries(key: str) -> None:
     assert OPERATIONS[key] == EXAMPLES[key]
+
+
+def test_the_transpiler_service_is_declared_apart_from_the_api() -> None:
+    # Another host, outside the pinned spec: no API operation in OPERATIONS, its routes apart.
+    assert set(OTHER_HOST_OPERATIONS) == {k for k in OPERATIONS if k.startswith("Transpiler")}
+    for key, routes in OTHER_HOST_OPERATIONS.items():
+        assert OPERATIONS[key] == ()
+        assert routes and all(
+            re.fullmatch(r"(GET|POST) /transpile(/\{task_id\})?", r) for r in routes
+        )

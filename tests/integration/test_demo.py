@@ -25,6 +25,10 @@ def test_demo_runs_the_notebook_flow_offline() -> None:
     assert re.search(
         r"\[1/6\] IAM token obtained \(valid for \d+ s\); IBM-API-Version 2026-04-15", text
     )
+    # The notebook's own circuit, transpiled by the (emulated) transpiler service, as it did.
+    assert re.search(
+        r"transpiled by the transpiler service at http://127\.0\.0\.1:\d+/transpiler", text
+    )
     session_id = re.search(r"\[3/6\] session (\S+) opened on (\S+)", text)
     assert session_id
     # X on qubit 0, both measured: every one of the 500 shots reads '01' (c[0] = 1).
@@ -33,6 +37,21 @@ def test_demo_runs_the_notebook_flow_offline() -> None:
     assert evs == pytest.approx(1 - 2.3, abs=0.1)  # <II> + 2.3 <ZZ> on |01>, within shot noise
     assert f"[6/6] session {session_id.group(1)} closed" in text
     assert "sampler job" in text and "Completed" in text
+
+
+def test_demo_transpiles_locally_when_the_service_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
+    from qiskit_runtime_rest import PermissionDeniedError
+    from qiskit_runtime_rest._sync._transpile import TranspilerService
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionDeniedError("paid plans only", status_code=403)
+
+    monkeypatch.setattr(TranspilerService, "transpile", refuse)
+    out = io.StringIO()
+    assert run_demo(local=True, backend="ibm_fez", shots=50, out=out) == 0
+    text = out.getvalue()
+    assert "transpiled locally with qiskit (the transpiler service: PermissionDeniedError" in text
+    assert "sampler counts (50 shots): {'01': 50}" in text
 
 
 def test_demo_uses_the_requested_backend() -> None:

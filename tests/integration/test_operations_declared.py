@@ -106,6 +106,7 @@ def _scenario(rt: RuntimeClient) -> None:
         rt.backends.configuration(name)
         rt.backends.properties(name)
         rt.backends.defaults(name)
+        rt.backends.target(name)
     rt.instance.get()
     rt.instance.set_limit(None)
     rt.instance.configuration()
@@ -128,6 +129,9 @@ def _scenario(rt: RuntimeClient) -> None:
     job.set_tags(["declared", "again"])
     rt.tags.search("declared")
     list(rt.jobs.list(limit=2))
+    rt.transpile(ONE, "ibm_pittsburgh")  # a Target not built yet: its documents are read
+    rt.jobs.run_sampler("ibm_fez", [ONE], shots=10, transpile=True).wait(60)
+    rt.transpiler_service.transpile(ONE, "ibm_fez")  # another host: no API operation
     estimator = rt.jobs.run_estimator("ibm_fez", [(ONE, {"Z": 1})])
     other = rt.jobs.create("sampler", "ibm_fez", {"pubs": [[ONE]], "version": 2})
     rt.jobs.wait_all([estimator, other], timeout=60)

@@ -66,8 +66,11 @@ import anyio
 import pytest
 from qiskit_runtime_rest import ConflictError, JobFailedError, RateLimitError
 
+# A Bell pair as an ISA circuit for ibm_fez (what rt.transpile gives at level 1): the emulator,
+# like IBM, refuses h and cx.
 BELL = """OPENQASM 3.0; include "stdgates.inc"; bit[2] meas;
-h $0; cx $0, $1; meas[0] = measure $0; meas[1] = measure $1;"""
+rz(pi/2) $0; sx $0; rz(pi/2) $0; rz(pi/2) $1; sx $1; rz(pi/2) $1; cz $0, $1;
+rz(pi/2) $1; sx $1; rz(pi/2) $1; meas[0] = measure $0; meas[1] = measure $1;"""
 NOT_ISA = 'OPENQASM 3.0; include "stdgates.inc"; bit[1] c; h $0; c[0] = measure $0;'
 
 
@@ -89,10 +92,22 @@ def test_seed_makes_samples_repeat(qrt_client):
     assert first[0].data.meas.get_bitstrings() == second[0].data.meas.get_bitstrings()
 
 
-@pytest.mark.qrt_emulator(strict_isa=True)
-def test_strict_isa(qrt_client):
-    with pytest.raises(JobFailedError):
+def test_non_isa_circuits_fail_by_default(qrt_client):
+    with pytest.raises(JobFailedError) as failed:
         qrt_client.jobs.run_sampler("ibm_fez", [NOT_ISA]).result()
+    assert failed.value.reason_code == 1517
+
+
+@pytest.mark.qrt_emulator(strict_isa=False)
+def test_strict_isa_off(qrt_client):
+    counts = qrt_client.jobs.run_sampler("ibm_fez", [NOT_ISA], shots=20).result()[0].data.c
+    assert sum(counts.get_counts().values()) == 20
+
+
+def test_the_transpiler_service_is_the_emulator_s(qrt_client, qrt_emulator):
+    assert qrt_client.transpiler_service.url == qrt_emulator.transpiler_url
+    isa = qrt_client.transpiler_service.transpile(NOT_ISA, "ibm_fez")
+    assert qrt_client.jobs.run_sampler("ibm_fez", [isa], shots=10).result()[0].data.c.num_bits == 1
 
 
 @pytest.mark.qrt_emulator(job_delays=0.3)
@@ -169,5 +184,5 @@ def test_the_fixtures_markers_and_scenarios(tmp_path: Path) -> None:
     proc = run_pytest(tmp_path, "-q", "-rA", "-W", "ignore::DeprecationWarning")
     output = proc.stdout + proc.stderr
     # Every user test passes but the last, which misuses the marker on purpose.
-    assert "14 passed" in output, output[-4000:]
+    assert "16 passed" in output, output[-4000:]
     assert "1 error" in output and "unknown qrt_emulator option(s) colour" in output, output[-4000:]

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         AsyncWorkloads,
     )
     from ._sessions import AsyncSession, AsyncSessions
+    from ._transpile import AsyncTranspilerService
 
 __all__ = ["AsyncRuntimeClient"]
 
@@ -184,6 +185,23 @@ class AsyncRuntimeClient(ClientBase):
         from ._sessions import AsyncSessions
 
         return AsyncSessions(self)
+
+    @cached_property
+    def transpiler_service(self) -> AsyncTranspilerService:
+        """IBM's transpiler service (a paid-plan service on another host:
+        ``cloud-transpiler.quantum.ibm.com``, ``$QISKIT_IBM_TRANSPILER_URL``, or the emulator's)."""
+        from ._transpile import AsyncTranspilerService
+
+        return AsyncTranspilerService(self, self._transpiler_service_url())
+
+    async def transpile(self, circuits: Any, backend: str, optimization_level: int = 1) -> Any:
+        """Transpile locally for ``backend`` (its Target: ``rt.backends.target``) with qiskit's
+        preset pass manager; needs the ``[transpile]`` extra. A QuantumCircuit comes back as a
+        QuantumCircuit (with its ``.layout``), an OpenQASM string as a ``TranspiledQasm`` (a
+        ``str`` with a ``.layout``); a list in, a list out."""
+        from ._transpile import transpile_for_backend
+
+        return await transpile_for_backend(self, circuits, backend, optimization_level)
 
     def session(self, backend: str, *, max_ttl: int | None = None) -> Opener[AsyncSession]:
         """Open a dedicated session (``POST /v1/sessions``, mode ``dedicated``). Use it as a

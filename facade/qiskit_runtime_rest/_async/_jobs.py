@@ -215,9 +215,16 @@ class AsyncJobs:
         options: Mapping[str, Any] | None = None,
         session: AsyncSession | str | None = None,
         support_qiskit: bool = False,
+        transpile: bool = False,
         **job_options: Unpack[JobOptions],
     ) -> AsyncJob[SamplerResult]:
-        """Submit a SamplerV2 job. A PUB is a circuit or ``(circuit, parameter_values, shots)``."""
+        """Submit a SamplerV2 job. A PUB is a circuit or ``(circuit, parameter_values, shots)``.
+        ``transpile=True`` first transpiles each circuit for the backend, locally (the
+        ``[transpile]`` extra; ``rt.transpile`` documents how)."""
+        if transpile:
+            from ._transpile import transpile_pubs
+
+            pubs = await transpile_pubs(self._client, backend, pubs, "sampler")
         params, widths = sampler_params(
             pubs, shots=shots, options=options, support_qiskit=support_qiskit
         )
@@ -233,10 +240,17 @@ class AsyncJobs:
         options: Mapping[str, Any] | None = None,
         session: AsyncSession | str | None = None,
         support_qiskit: bool = False,
+        transpile: bool = False,
         **job_options: Unpack[JobOptions],
     ) -> AsyncJob[EstimatorResult]:
         """Submit an EstimatorV2 job. A PUB is
-        ``(circuit, observables, parameter_values=None, precision=None)``."""
+        ``(circuit, observables, parameter_values=None, precision=None)``. ``transpile=True``
+        first transpiles each circuit for the backend, locally (the ``[transpile]`` extra), and
+        lays the observables out to match."""
+        if transpile:
+            from ._transpile import transpile_pubs
+
+            pubs = await transpile_pubs(self._client, backend, pubs, "estimator")
         params = estimator_params(
             pubs,
             precision=precision,

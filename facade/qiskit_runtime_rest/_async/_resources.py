@@ -7,8 +7,9 @@ and parses the answer with ``_models``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .._constants import TARGET_MAX_AGE
 from .._models import (
     Backend,
     BackendStatus,
@@ -42,6 +43,9 @@ from .._protocol import (
 )
 from ._requester import AsyncRequester
 
+if TYPE_CHECKING:
+    from qiskit.transpiler import Target
+
 __all__ = [
     "AsyncAccounts",
     "AsyncAnalytics",
@@ -59,6 +63,7 @@ class AsyncBackends:
 
     def __init__(self, client: AsyncRequester) -> None:
         self._client = client
+        self._targets: Any = None  # a TargetCache, created with the first Target
 
     async def list(self, *, include_wait_time: bool = False) -> list[Backend]:
         """Every device the instance can use (``GET /v1/backends``)."""
@@ -91,6 +96,41 @@ class AsyncBackends:
         """The device's pulse defaults, as a dict."""
         response = await self._client._request("GET", backend_path(name, "/defaults"))
         return read_object(response, f"defaults of {name}")
+
+    async def target(
+        self,
+        name: str,
+        *,
+        calibration_id: str | None = None,
+        use_fractional_gates: bool = False,
+        refresh: bool = False,
+    ) -> Target:
+        """The device as a qiskit ``Target`` (basis gates, coupling map, gate errors and
+        durations, ``dt``, readout errors), built from its configuration and properties
+        documents as qiskit-ibm-runtime builds it. Needs the ``[transpile]`` extra.
+
+        Cached per backend and calibration: a Target for a ``calibration_id`` is built once; one
+        for the current calibration is re-checked after a few minutes (two document requests)
+        and rebuilt only when the calibration changed. ``refresh=True`` re-checks now."""
+        from .._transpile import TargetCache, require_qiskit, target_from_documents
+
+        require_qiskit("rt.backends.target")
+        if self._targets is None:
+            self._targets = TargetCache(self._client._clock, TARGET_MAX_AGE)
+        key = (name, calibration_id, use_fractional_gates)
+        cached = None if refresh else self._targets.fresh(key)
+        if cached is not None:
+            return cached
+        configuration = await self.configuration(name, calibration_id=calibration_id)
+        properties = await self.properties(name, calibration_id=calibration_id)
+        return self._targets.store(
+            key,
+            configuration,
+            properties,
+            lambda: target_from_documents(
+                configuration, properties, use_fractional_gates=use_fractional_gates
+            ),
+        )
 
 
 class AsyncInstance:

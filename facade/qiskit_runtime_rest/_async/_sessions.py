@@ -50,6 +50,7 @@ class AsyncSession(SessionBase):
         shots: int | None = None,
         options: Mapping[str, Any] | None = None,
         support_qiskit: bool = False,
+        transpile: bool = False,
         **job_options: Unpack[JobOptions],
     ) -> AsyncJob[SamplerResult]:
         """``rt.jobs.run_sampler`` on this session's backend, inside this session."""
@@ -60,6 +61,7 @@ class AsyncSession(SessionBase):
             shots=shots,
             options=options,
             support_qiskit=support_qiskit,
+            transpile=transpile,
             **job_options,
         )
 
@@ -71,6 +73,7 @@ class AsyncSession(SessionBase):
         resilience_level: int | None = None,
         options: Mapping[str, Any] | None = None,
         support_qiskit: bool = False,
+        transpile: bool = False,
         **job_options: Unpack[JobOptions],
     ) -> AsyncJob[EstimatorResult]:
         """``rt.jobs.run_estimator`` on this session's backend, inside this session."""
@@ -82,6 +85,7 @@ class AsyncSession(SessionBase):
             resilience_level=resilience_level,
             options=options,
             support_qiskit=support_qiskit,
+            transpile=transpile,
             **job_options,
         )
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         Workloads,
     )
     from ._sessions import Session, Sessions
+    from ._transpile import TranspilerService
 
 __all__ = ["RuntimeClient"]
 
@@ -186,6 +187,23 @@ class RuntimeClient(ClientBase):
         from ._sessions import Sessions
 
         return Sessions(self)
+
+    @cached_property
+    def transpiler_service(self) -> TranspilerService:
+        """IBM's transpiler service (a paid-plan service on another host:
+        ``cloud-transpiler.quantum.ibm.com``, ``$QISKIT_IBM_TRANSPILER_URL``, or the emulator's)."""
+        from ._transpile import TranspilerService
+
+        return TranspilerService(self, self._transpiler_service_url())
+
+    def transpile(self, circuits: Any, backend: str, optimization_level: int = 1) -> Any:
+        """Transpile locally for ``backend`` (its Target: ``rt.backends.target``) with qiskit's
+        preset pass manager; needs the ``[transpile]`` extra. A QuantumCircuit comes back as a
+        QuantumCircuit (with its ``.layout``), an OpenQASM string as a ``TranspiledQasm`` (a
+        ``str`` with a ``.layout``); a list in, a list out."""
+        from ._transpile import transpile_for_backend
+
+        return transpile_for_backend(self, circuits, backend, optimization_level)
 
     def session(self, backend: str, *, max_ttl: int | None = None) -> Session:
         """Open a dedicated session (``POST /v1/sessions``, mode ``dedicated``). Use it as a

@@ -217,9 +217,16 @@ class Jobs:
         options: Mapping[str, Any] | None = None,
         session: Session | str | None = None,
         support_qiskit: bool = False,
+        transpile: bool = False,
         **job_options: Unpack[JobOptions],
     ) -> Job[SamplerResult]:
-        """Submit a SamplerV2 job. A PUB is a circuit or ``(circuit, parameter_values, shots)``."""
+        """Submit a SamplerV2 job. A PUB is a circuit or ``(circuit, parameter_values, shots)``.
+        ``transpile=True`` first transpiles each circuit for the backend, locally (the
+        ``[transpile]`` extra; ``rt.transpile`` documents how)."""
+        if transpile:
+            from ._transpile import transpile_pubs
+
+            pubs = transpile_pubs(self._client, backend, pubs, "sampler")
         params, widths = sampler_params(
             pubs, shots=shots, options=options, support_qiskit=support_qiskit
         )
@@ -235,10 +242,17 @@ class Jobs:
         options: Mapping[str, Any] | None = None,
         session: Session | str | None = None,
         support_qiskit: bool = False,
+        transpile: bool = False,
         **job_options: Unpack[JobOptions],
     ) -> Job[EstimatorResult]:
         """Submit an EstimatorV2 job. A PUB is
-        ``(circuit, observables, parameter_values=None, precision=None)``."""
+        ``(circuit, observables, parameter_values=None, precision=None)``. ``transpile=True``
+        first transpiles each circuit for the backend, locally (the ``[transpile]`` extra), and
+        lays the observables out to match."""
+        if transpile:
+            from ._transpile import transpile_pubs
+
+            pubs = transpile_pubs(self._client, backend, pubs, "estimator")
         params = estimator_params(
             pubs,
             precision=precision,

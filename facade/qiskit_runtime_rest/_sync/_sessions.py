@@ -52,6 +52,7 @@ class Session(SessionBase):
         shots: int | None = None,
         options: Mapping[str, Any] | None = None,
         support_qiskit: bool = False,
+        transpile: bool = False,
         **job_options: Unpack[JobOptions],
     ) -> Job[SamplerResult]:
         """``rt.jobs.run_sampler`` on this session's backend, inside this session."""
@@ -62,6 +63,7 @@ class Session(SessionBase):
             shots=shots,
             options=options,
             support_qiskit=support_qiskit,
+            transpile=transpile,
             **job_options,
         )
 
@@ -73,6 +75,7 @@ class Session(SessionBase):
         resilience_level: int | None = None,
         options: Mapping[str, Any] | None = None,
         support_qiskit: bool = False,
+        transpile: bool = False,
         **job_options: Unpack[JobOptions],
     ) -> Job[EstimatorResult]:
         """``rt.jobs.run_estimator`` on this session's backend, inside this session."""
@@ -84,6 +87,7 @@ class Session(SessionBase):
             resilience_level=resilience_level,
             options=options,
             support_qiskit=support_qiskit,
+            transpile=transpile,
             **job_options,
         )
 
