@@ -67,6 +67,10 @@ class Settings(NamedTuple):
     credential: Secret  # its repr shows no secret
     refreshable: bool  # api_key (IAM exchange) vs a caller-managed bearer token
 
+    def __repr__(self) -> str:
+        # base_url may carry a password (http://user:PASS@host/api): never show it.
+        return f"Settings(crn={str(self.crn)!r}, base_url={redact_url(self.base_url)!r})"
+
 
 def resolve_settings(
     *,
@@ -80,14 +84,40 @@ def resolve_settings(
     max_retries: int | None,
     private_endpoint: bool,
 ) -> Settings:
-    if api_key is not None and bearer_token is None:
-        credential, refreshable = Secret(api_key), True
-    elif bearer_token is not None and api_key is None:
-        credential, refreshable = Secret(bearer_token), False
-    else:
-        raise InvalidInputError(
-            "pass exactly one of api_key= (an IBM Cloud API key) or bearer_token= (an IAM token)"
+    try:
+        return _resolve(
+            api_key=api_key,
+            bearer_token=bearer_token,
+            crn=crn,
+            base_url=base_url,
+            iam_url=iam_url,
+            api_version=api_version,
+            timeout=timeout,
+            max_retries=max_retries,
+            private_endpoint=private_endpoint,
         )
+    finally:
+        # A traceback of a failed construction shows this frame's locals: no credential in them
+        # (a base_url may carry a password too).
+        api_key = bearer_token = base_url = None
+
+
+def _resolve(
+    *,
+    api_key: str | None,
+    bearer_token: str | None,
+    crn: str | None,
+    base_url: str | None,
+    iam_url: str | None,
+    api_version: str | None,
+    timeout: TimeoutArg,
+    max_retries: int | None,
+    private_endpoint: bool,
+) -> Settings:
+    try:
+        credential, refreshable = _credential(api_key, bearer_token)
+    finally:
+        api_key = bearer_token = None
     if crn is None:
         raise InvalidInputError("crn= is required: the Service-CRN of your Qiskit Runtime instance")
     parsed = Crn.parse(crn)
@@ -112,6 +142,25 @@ def resolve_settings(
         credential=credential,
         refreshable=refreshable,
     )
+
+
+def _credential(api_key: str | None, bearer_token: str | None) -> tuple[Secret, bool]:
+    try:
+        if api_key is not None and bearer_token is None:
+            return Secret(api_key), True
+        if bearer_token is not None and api_key is None:
+            return Secret(bearer_token), False
+        raise InvalidInputError(
+            "pass exactly one of api_key= (an IBM Cloud API key) or bearer_token= (an IAM token)"
+        )
+    finally:
+        api_key = bearer_token = None
+
+
+def redact_url(url: str) -> str:
+    """``url`` without the password it may carry."""
+    parsed = httpx.URL(url)
+    return str(parsed.copy_with(password="***")) if parsed.password else url
 
 
 def as_timeout(value: TimeoutArg) -> httpx.Timeout | None:
@@ -170,7 +219,7 @@ class ClientBase:
     def __repr__(self) -> str:
         kind = "api_key" if self._settings.refreshable else "bearer_token"
         return (
-            f"{type(self).__name__}(base_url={self.base_url!r}, crn={self.crn!r}, "
+            f"{type(self).__name__}(base_url={redact_url(self.base_url)!r}, crn={self.crn!r}, "
             f"api_version={self.api_version!r}, auth={kind!r})"
         )
 

@@ -110,6 +110,14 @@ LIST_PAGE_SIZE: Final = 200  # the API's maximum
 # After an ambiguous POST, a job that was created may take a moment to show up in the listing:
 # look twice, this far apart, before concluding that it does not exist.
 IDEMPOTENCY_LOOKUP_SETTLE: Final = 2.0
+# Lookups of a session whose creation answer was lost (GET /v1/workloads), that far apart.
+SESSION_LOOKUPS: Final = 3
+# The httpx request extension that marks a POST or PATCH as safe to repeat (closing a session).
+IDEMPOTENT_EXTENSION: Final = "qiskit_runtime_rest.idempotent"
+# After a submission timed out, the server may still be processing it: the tag is looked up until
+# this many read timeouts have passed since the request was sent, so that whatever timeout the
+# user sets, a slow server's job is found instead of being submitted a second time.
+IDEMPOTENCY_LOOKUP_TIMEOUTS: Final = 3.0
 MAX_SUBMIT_ATTEMPTS: Final = 2
 # Waiting for results after a job completed (a 204 from /results) uses the poll schedule; with no
 # timeout given it still stops after this long, since a completed job's results are due promptly.

@@ -32,15 +32,31 @@ __all__ = ["AccountSettings", "Secret", "account_from_env", "load_saved_account"
 logger = logging.getLogger("qiskit_runtime_rest")
 
 
+def credential_problem(value: object) -> str | None:
+    """What is wrong with an API key or token, in words that never quote it; None if nothing."""
+    if not isinstance(value, str) or not value.strip():
+        return "a credential must be a non-empty string"
+    if any(char.isspace() or not char.isprintable() for char in value.strip()):
+        return (
+            "a credential cannot contain spaces, line breaks or control characters "
+            "(was it pasted wrapped over several lines?)"
+        )
+    return None
+
+
 class Secret:
     """A credential that never shows itself in repr/str; read it with ``get_secret_value()``."""
 
     __slots__ = ("_value",)
 
     def __init__(self, value: str) -> None:
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidInputError("a credential must be a non-empty string")
-        self._value = value.strip()
+        try:
+            problem = credential_problem(value)
+            if problem is not None:
+                raise InvalidInputError(problem)
+            self._value = value.strip()
+        finally:
+            value = ""  # a traceback shows this frame's locals: they must not keep the secret
 
     def get_secret_value(self) -> str:
         return self._value
@@ -133,12 +149,17 @@ def _read_accounts(path: Path) -> dict[str, Any]:
         raise InvalidInputError(
             f"no saved accounts: {path} does not exist (save one with RuntimeClient.save_account)"
         ) from None
+    # The file holds API keys: no frame or chained exception may keep its text (a traceback
+    # printed with locals, or JSONDecodeError.doc, would show it), so the error is raised after
+    # both are gone.
+    problem = data = None
     try:
         data = json.loads(text) if text.strip() else {}
     except json.JSONDecodeError as exc:
-        raise InvalidInputError(
-            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}"
-        ) from None
+        problem = f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}"
+    del text
+    if problem is not None:
+        raise InvalidInputError(problem)
     if not isinstance(data, dict):
         raise InvalidInputError(f"{path} should hold a JSON object of named accounts")
     return data

@@ -7,6 +7,7 @@ before any request so a typo fails with a message naming the bad segment instead
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import NamedTuple
 
@@ -29,6 +30,8 @@ _SEGMENT_NAMES = (
     "resource type",
     "resource",
 )
+logger = logging.getLogger("qiskit_runtime_rest")
+
 _TOKEN = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 _ACCOUNT = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
 _INSTANCE = re.compile(r"^[A-Za-z0-9_-]{1,128}\Z")
@@ -126,9 +129,21 @@ def normalize_base_url(url: str) -> str:
     qiskit-ibm-runtime's own base URLs end in ``/api/v1``; accepting those avoids ``/v1/v1``.
     The scheme, host and port are kept exactly.
     """
-    parsed = httpx.URL(url.strip())
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise InvalidInputError(f"base_url {url!r} is not an http(s) URL")
+    try:
+        parsed = httpx.URL(url.strip())
+    except (httpx.InvalidURL, TypeError, AttributeError):
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        shown = url.split("@")[-1] if isinstance(url, str) else url
+        raise InvalidInputError(f"base_url {shown!r:.80} is not an http(s) URL")
+    if parsed.userinfo:
+        # The API authenticates with IAM bearer tokens, so a user and password in the URL are
+        # never sent; kept, they would show in every request's repr, error and traceback.
+        logger.warning(
+            "base_url carries a user and password; they are dropped (the API "
+            "authenticates with IAM tokens, not with credentials in the URL)"
+        )
+        parsed = parsed.copy_with(username=None, password=None)
     text = str(parsed).rstrip("/")
     if text.endswith("/v1"):
         text = text[: -len("/v1")]

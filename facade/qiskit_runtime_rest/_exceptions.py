@@ -62,7 +62,10 @@ class ApiConnectionError(QiskitRuntimeError):
 
 
 class ApiTimeoutError(ApiConnectionError):
-    """The request timed out (connect, read, write or pool)."""
+    """The request timed out (connect, read, write or pool). ``read_timeout`` is the read
+    timeout the request had (seconds), which bounds how long the client waited for an answer."""
+
+    read_timeout: float | None = None
 
 
 class ApiError(QiskitRuntimeError):

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 import httpx
 
 from ._constants import (
+    IDEMPOTENCY_LOOKUP_SETTLE,
+    IDEMPOTENCY_LOOKUP_TIMEOUTS,
     IDEMPOTENCY_TAG_PREFIX,
     LIST_PAGE_SIZE,
     LISTING_CLOCK_SKEW,
@@ -99,6 +101,15 @@ def _never_sent(exc: BaseException) -> bool:
 
 def is_ambiguous(exc: BaseException) -> bool:
     return isinstance(exc, ApiConnectionError | ServerError) and not _never_sent(exc)
+
+
+def lookup_window(original: BaseException) -> float:
+    """Seconds after sending a submission before a tag lookup that finds nothing proves the
+    job was not created: long enough for the server to have finished with the request."""
+    read = getattr(original, "read_timeout", None)
+    if isinstance(read, int | float) and read > 0:
+        return max(IDEMPOTENCY_LOOKUP_SETTLE, IDEMPOTENCY_LOOKUP_TIMEOUTS * read)
+    return IDEMPOTENCY_LOOKUP_SETTLE
 
 
 def matching_rows(body: Any, tag: str) -> list[Mapping[str, Any]]:

@@ -50,6 +50,14 @@ def expect_id(response: httpx.Response, body: Json, expected: str, what: str) ->
         raise _unexpected(response, f"{what} {expected}", f"is about {what} {found!r}")
 
 
+def require_id(response: httpx.Response, body: Json, what: str) -> str:
+    """The ``id`` a creation answer must carry (``UnexpectedResponseError`` when it has none)."""
+    found = body.get("id")
+    if not isinstance(found, str) or not found:
+        raise _unexpected(response, what, "carries no id")
+    return found
+
+
 def read_object(response: httpx.Response, what: str) -> Json:
     """``read_json`` for answers that must be a JSON object."""
     data = read_json(response, what)

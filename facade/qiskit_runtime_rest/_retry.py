@@ -27,6 +27,7 @@ import httpx
 
 from ._constants import (
     DEFAULT_MAX_RETRIES,
+    IDEMPOTENT_EXTENSION,
     IDEMPOTENT_METHODS,
     INITIAL_RETRY_DELAY,
     MAX_RATE_LIMIT_RETRIES,
@@ -35,7 +36,7 @@ from ._constants import (
     RETRY_JITTER,
     RETRYABLE_STATUS_CODES,
 )
-from ._exceptions import ApiConnectionError, ApiTimeoutError, retry_after_seconds
+from ._exceptions import ApiConnectionError, ApiTimeoutError, retry_after_seconds, safe_url
 
 logger = logging.getLogger("qiskit_runtime_rest")
 
@@ -59,7 +60,7 @@ class RetryPolicy(NamedTuple):
             return True
         if isinstance(exc, _NOT_RETRYABLE):
             return False
-        return request.method in IDEMPOTENT_METHODS
+        return _safe_to_repeat(request)
 
     def retries_status(
         self, request: httpx.Request, status_code: int, retries: int, rate_limited: int
@@ -71,7 +72,7 @@ class RetryPolicy(NamedTuple):
             return rate_limited < self.max_rate_limit_retries
         return (
             retries - rate_limited < self.max_retries
-            and request.method in IDEMPOTENT_METHODS
+            and _safe_to_repeat(request)
             and status_code in RETRYABLE_STATUS_CODES
         )
 
@@ -87,21 +88,31 @@ class RetryPolicy(NamedTuple):
         return retry_after if retry_after <= self.max_retry_after else None
 
 
+def _safe_to_repeat(request: httpx.Request) -> bool:
+    return request.method in IDEMPOTENT_METHODS or bool(
+        request.extensions.get(IDEMPOTENT_EXTENSION)
+    )
+
+
 def connection_error(
     exc: httpx.TransportError, request: httpx.Request, attempts: int
 ) -> ApiConnectionError:
     cls = ApiTimeoutError if isinstance(exc, httpx.TimeoutException) else ApiConnectionError
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     detail = str(exc) or type(exc).__name__
-    where = f"{request.method} {request.url.copy_with(query=None)}"
-    return cls(f"{type(exc).__name__} on {where}{tries}: {detail}", request=request)
+    where = f"{request.method} {safe_url(request.url.copy_with(query=None))}"
+    error = cls(f"{type(exc).__name__} on {where}{tries}: {detail}", request=request)
+    if isinstance(error, ApiTimeoutError):
+        read = request.extensions.get("timeout", {}).get("read")
+        error.read_timeout = float(read) if isinstance(read, int | float) else None
+    return error
 
 
 def log_retry(request: httpx.Request, why: str, delay: float, attempt: int) -> None:
     logger.info(
         "retrying %s %s after %s in %.2f s (retry %d)",
         request.method,
-        request.url.copy_with(query=None),
+        safe_url(request.url.copy_with(query=None)),
         why,
         delay,
         attempt + 1,

@@ -4,12 +4,52 @@ failure to close on the way out is reported without hiding the error that ended 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
+from ._constants import LISTING_CLOCK_SKEW
 from ._exceptions import InvalidInputError
 from ._models import SessionDetails
 
 logger = logging.getLogger("qiskit_runtime_rest")
+
+
+# Sessions this process created or opened: after a lost creation answer, the one open session
+# that is not among them is the one that answer would have named.
+_SEEN: set[str] = set()
+_WORKLOAD_MODES = {"dedicated": "session", "batch": "batch"}
+
+
+def remember_session(session_id: str) -> None:
+    _SEEN.add(session_id)
+
+
+def session_search_params(body: Mapping[str, Any], started: datetime) -> dict[str, Any]:
+    """``GET /v1/workloads`` filters for sessions like ``body`` created since ``started``."""
+    return {
+        "user": "me",
+        "mode": _WORKLOAD_MODES.get(body["mode"], body["mode"]),
+        "backend": body["backend"],
+        "created_after": started - timedelta(seconds=LISTING_CLOCK_SKEW),
+        "sort": "-createdAt",
+        "limit": 50,
+    }
+
+
+def orphan_sessions(page: Mapping[str, Any]) -> list[str]:
+    """Open sessions in a workloads page that this process never saw."""
+    rows = page.get("workloads")
+    ended = ("completed", "canceled", "cancelled", "failed")
+    return [
+        str(row["id"])
+        for row in (rows if isinstance(rows, list) else [])
+        if isinstance(row, Mapping)
+        and row.get("id")
+        and row.get("accepting_jobs") is not False
+        and str(row.get("status", "")).lower() not in ended
+        and str(row["id"]) not in _SEEN
+    ]
 
 
 def note_close_failure(original: BaseException, session_id: str, close: Exception) -> None:

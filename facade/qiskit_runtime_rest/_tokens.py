@@ -174,6 +174,12 @@ def needs_identity(request: httpx.Request) -> bool:
     return not request.url.path.rstrip("/").endswith(UNAUTHENTICATED_PATH_SUFFIXES)
 
 
+def bearer_of(request: httpx.Request) -> str:
+    """The token a request was stamped with."""
+    header: str = request.headers.get("Authorization", "")
+    return header.removeprefix("Bearer ")
+
+
 def stamp_identity(request: httpx.Request, token: str | None, crn: str, api_version: str) -> None:
     """Add the headers every request carries; the identity ones only when ``token`` is given."""
     request.headers["User-Agent"] = USER_AGENT

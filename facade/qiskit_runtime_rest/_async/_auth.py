@@ -23,6 +23,7 @@ from .._tokens import (
     Clock,
     Token,
     TokenCache,
+    bearer_of,
     build_token_request,
     needs_identity,
     parse_token,
@@ -134,15 +135,16 @@ class AsyncRuntimeAuth(AuthBase):
             response = yield request
             await _raise_for_status(response)
             return
+        # No local holds the token: this frame shows in the traceback of any API error.
         async with self._slots:
-            token = await self._tokens.get_token()
-            stamp_identity(request, token, self._crn, self._api_version)
+            stamp_identity(request, await self._tokens.get_token(), self._crn, self._api_version)
             response = yield request
             if response.status_code == 401 and self._tokens.can_refresh:
                 logger.info("API answered 401; refreshing the IAM token and retrying once")
-                self._tokens.invalidate(token)
-                token = await self._tokens.get_token()
-                stamp_identity(request, token, self._crn, self._api_version)
+                self._tokens.invalidate(bearer_of(request))
+                stamp_identity(
+                    request, await self._tokens.get_token(), self._crn, self._api_version
+                )
                 response = yield request
         await _raise_for_status(response)
 

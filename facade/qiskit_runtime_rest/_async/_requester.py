@@ -24,4 +24,5 @@ class AsyncRequester(Protocol):
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        idempotent: bool = False,
     ) -> httpx.Response: ...

@@ -10,15 +10,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Unpack
 
-from .._exceptions import ConflictError, NotFoundError
-from .._jobs_base import JobOptions
+from .._constants import IDEMPOTENCY_LOOKUP_SETTLE, SESSION_LOOKUPS
+from .._exceptions import (
+    ConflictError,
+    NotFoundError,
+    QiskitRuntimeError,
+    UnexpectedResponseError,
+)
+from .._jobs_base import JobOptions, is_ambiguous
 from .._models import SessionDetails
-from .._protocol import read_json, read_object, session_create_body, session_path
+from .._protocol import read_object, require_id, session_create_body, session_path
 from .._results import EstimatorResult, SamplerResult
-from .._sessions_base import SessionBase, note_close_failure
+from .._sessions_base import (
+    SessionBase,
+    note_close_failure,
+    orphan_sessions,
+    remember_session,
+    session_search_params,
+)
 from ._flavour import Opener, open_lazily
 from ._jobs import AsyncJob, AsyncJobs
 from ._requester import AsyncRequester
@@ -100,7 +113,10 @@ class AsyncSession(SessionBase):
 
     async def close(self) -> None:
         """Stop accepting jobs; queued and running jobs still finish, then the session ends."""
-        await self._client._request("PATCH", session_path(self._id), json={"accepting_jobs": False})
+        # Safe to repeat, so retried like a GET: one lost answer must not leave it open.
+        await self._client._request(
+            "PATCH", session_path(self._id), json={"accepting_jobs": False}, idempotent=True
+        )
         self._closed = True
 
     async def cancel(self) -> None:
@@ -144,14 +160,46 @@ class AsyncSessions:
         return open_lazily(lambda: self._create(body))
 
     async def _create(self, body: dict[str, Any]) -> AsyncSession:
-        response = await self._client._request("POST", "/v1/sessions", json=body)
-        created = read_json(response, "POST /v1/sessions")
-        return AsyncSession(
-            self._client, str(created["id"]), backend=body["backend"], mode=body["mode"]
-        )
+        started = datetime.now(UTC)
+        try:
+            response = await self._client._request("POST", "/v1/sessions", json=body)
+            session_id = require_id(
+                response, read_object(response, "POST /v1/sessions"), "POST /v1/sessions"
+            )
+        except QiskitRuntimeError as exc:
+            if not (is_ambiguous(exc) or isinstance(exc, UnexpectedResponseError)):
+                raise
+            session_id = await self._find_created(body, started, exc)
+        remember_session(session_id)
+        return AsyncSession(self._client, session_id, backend=body["backend"], mode=body["mode"])
+
+    async def _find_created(
+        self, body: dict[str, Any], started: datetime, original: QiskitRuntimeError
+    ) -> str:
+        """The session an ambiguously failed ``POST /v1/sessions`` created, if the server made
+        one: the one open session of this user, backend and mode created since, that this
+        process has not seen. Without one, the original error stands."""
+        params = session_search_params(body, started)
+        for look in range(SESSION_LOOKUPS):
+            if look:
+                await self._client._sleep(IDEMPOTENCY_LOOKUP_SETTLE)
+            try:
+                response = await self._client._request("GET", "/v1/workloads", params=params)
+                candidates = orphan_sessions(read_object(response, "GET /v1/workloads"))
+            except QiskitRuntimeError:
+                continue
+            if len(candidates) == 1:
+                logger.warning(
+                    "POST /v1/sessions failed (%s) but session %s was created: using it",
+                    original,
+                    candidates[0],
+                )
+                return candidates[0]
+        raise original
 
     async def get(self, session_id: str, *, backend: str | None = None) -> AsyncSession:
         """Re-attach to an existing session (its backend and mode are read from the server)."""
         session = AsyncSession(self._client, session_id, backend=backend)
         await session.details()
+        remember_session(session_id)
         return session

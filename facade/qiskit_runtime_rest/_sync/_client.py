@@ -23,7 +23,7 @@ from .._client_base import (
     raw_client,
     resolve_settings,
 )
-from .._constants import DEFAULT_CONNECTION_LIMITS
+from .._constants import DEFAULT_CONNECTION_LIMITS, IDEMPOTENT_EXTENSION
 from .._protocol import clean_params, read_json
 from ._auth import IAMTokenManager, RuntimeAuth, StaticToken
 from ._flavour import sleep
@@ -74,17 +74,20 @@ class RuntimeClient(ClientBase):
         _clock: Callable[[], float] | None = None,
         _sleep: Callable[[float], None] | None = None,
     ) -> None:
-        self._settings = resolve_settings(
-            api_key=api_key,
-            bearer_token=bearer_token,
-            crn=crn,
-            base_url=base_url,
-            iam_url=iam_url,
-            api_version=api_version,
-            timeout=timeout,
-            max_retries=max_retries,
-            private_endpoint=private_endpoint,
-        )
+        try:
+            self._settings = resolve_settings(
+                api_key=api_key,
+                bearer_token=bearer_token,
+                crn=crn,
+                base_url=base_url,
+                iam_url=iam_url,
+                api_version=api_version,
+                timeout=timeout,
+                max_retries=max_retries,
+                private_endpoint=private_endpoint,
+            )
+        finally:
+            api_key = bearer_token = base_url = None  # not in the locals of a traceback
         self._clock: Callable[[], float] = _clock or time.monotonic
         self._sleep: Callable[[float], None] = _sleep or sleep
         self._on_close = []
@@ -237,8 +240,11 @@ class RuntimeClient(ClientBase):
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         timeout: TimeoutArg = None,
+        idempotent: bool = False,
     ) -> httpx.Response:
-        """Send one API request; return the 2xx response (body read) or raise the typed error."""
+        """Send one API request; return the 2xx response (body read) or raise the typed error.
+        ``idempotent`` marks a POST or PATCH as safe to repeat, so the transport retries it as
+        it retries a GET."""
         self._check_process()
         per_call = as_timeout(timeout) or self._call_timeout
         return self._http.request(
@@ -248,6 +254,7 @@ class RuntimeClient(ClientBase):
             json=json,
             headers=headers,
             timeout=per_call if per_call is not None else httpx.USE_CLIENT_DEFAULT,
+            extensions={IDEMPOTENT_EXTENSION: True} if idempotent else None,
         )
 
     def authenticate(self) -> float | None:

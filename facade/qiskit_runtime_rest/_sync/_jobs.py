@@ -21,7 +21,12 @@ from .._constants import (
     MAX_SUBMIT_ATTEMPTS,
     WAIT_ALL_MAX_INTERVAL,
 )
-from .._exceptions import ConflictError, InvalidInputError, QiskitRuntimeError
+from .._exceptions import (
+    ConflictError,
+    InvalidInputError,
+    QiskitRuntimeError,
+    UnexpectedResponseError,
+)
 from .._jobs_base import (
     AllWaiter,
     JobBase,
@@ -30,6 +35,7 @@ from .._jobs_base import (
     already_final,
     is_ambiguous,
     lacks_widths,
+    lookup_window,
     matching_rows,
     prepare_tags,
     results_budget,
@@ -47,6 +53,7 @@ from .._protocol import (
     page_rows,
     read_json,
     read_object,
+    require_id,
 )
 from .._pubs import build_envelope, estimator_params, sampler_params, validate_tags
 from .._results import EstimatorResult, SamplerResult
@@ -297,12 +304,18 @@ class Jobs:
             extras=extras,
         )
         for attempt in range(1, MAX_SUBMIT_ATTEMPTS + 1):
+            sent_at = self._client._clock()
             try:
                 response = self._client._request("POST", "/v1/jobs", json=body)
+                answer = read_object(response, "POST /v1/jobs")
+                require_id(response, answer, "POST /v1/jobs")
             except QiskitRuntimeError as exc:
-                if tag is None or not is_ambiguous(exc):
+                # An answer without an id may still stand for a created job: look it up too.
+                if tag is None or not (
+                    is_ambiguous(exc) or isinstance(exc, UnexpectedResponseError)
+                ):
                     raise
-                found = self._find_by_tag(tag, exc)
+                found = self._find_by_tag(tag, exc, sent_at)
                 if found is not None:
                     logger.warning(
                         "POST /v1/jobs failed (%s) but job %s was created: using it", exc, found
@@ -314,13 +327,21 @@ class Jobs:
                     "POST /v1/jobs failed (%s) and no job was created: resubmitting", exc
                 )
                 continue
-            return self._job(read_json(response, "POST /v1/jobs"), program_id, widths, tag)
+            return self._job(answer, program_id, widths, tag)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _find_by_tag(self, tag: str, original: BaseException) -> Mapping[str, Any] | None:
-        for look in range(2):
-            if look:
-                self._client._sleep(IDEMPOTENCY_LOOKUP_SETTLE)
+    def _find_by_tag(
+        self, tag: str, original: BaseException, sent_at: float
+    ) -> Mapping[str, Any] | None:
+        """The job the idempotency tag finds, or None once a lookup proves there is none: two
+        lookups ``IDEMPOTENCY_LOOKUP_SETTLE`` apart, and after a timeout, lookups until
+        ``IDEMPOTENCY_LOOKUP_TIMEOUTS`` read timeouts have passed since the request was sent."""
+        window = lookup_window(original)
+        backoff = Backoff(initial=IDEMPOTENCY_LOOKUP_SETTLE, jitter=0.0)
+        # Time since the request was sent: what the request itself took, plus the pauses here.
+        waited = self._client._clock() - sent_at
+        looks = 0
+        while True:
             try:
                 response = self._client._request(
                     "GET", "/v1/jobs", params={"tags": [tag], "exclude_params": "true"}
@@ -330,7 +351,12 @@ class Jobs:
                 raise unknown_outcome(tag, original, lookup) from original
             if rows:
                 return rows[0]
-        return None
+            looks += 1
+            if looks >= 2 and waited >= window:
+                return None
+            pause = backoff.next()
+            self._client._sleep(pause)
+            waited += pause
 
     def _job(
         self,

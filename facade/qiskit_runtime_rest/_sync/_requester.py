@@ -26,4 +26,5 @@ class Requester(Protocol):
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | None = None,
+        idempotent: bool = False,
     ) -> httpx.Response: ...
