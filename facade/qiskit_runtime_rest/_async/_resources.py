@@ -60,9 +60,12 @@ class AsyncBackends:
     def __init__(self, client: AsyncRequester) -> None:
         self._client = client
 
-    async def list(self, *, include_wait_time: bool = False) -> list[Backend]:
-        """Every device the instance can use (``GET /v1/backends``)."""
-        params = backends_list_params(include_wait_time)
+    async def list(
+        self, *, fields: Names = None, include_wait_time: bool = False
+    ) -> list[Backend]:
+        """Every device the instance can use (``GET /v1/backends``); ``fields`` asks for optional
+        fields (``"wait_time_seconds"``, also ``include_wait_time=True``)."""
+        params = backends_list_params(include_wait_time, fields)
         response = await self._client._request("GET", "/v1/backends", params=params)
         return parse_backends(read_json(response, "backends"))
 
