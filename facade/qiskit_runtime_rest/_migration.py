@@ -335,11 +335,11 @@ def _new_api_operation(method: str, path: str) -> str | None:
 
 
 def _callers(operation: str) -> list[str]:
+    """The public methods that send ``operation``, the most direct first (at most three)."""
     from ._operations import OPERATIONS
 
-    return sorted(
-        key for key, operations in OPERATIONS.items() if operations and operations[0] == operation
-    )
+    callers = [(len(ops), key) for key, ops in OPERATIONS.items() if operation in ops]
+    return [key for _, key in sorted(callers)[:3]]
 
 
 def explain(method: str, path: str) -> str | None:

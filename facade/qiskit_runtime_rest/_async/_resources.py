@@ -60,9 +60,7 @@ class AsyncBackends:
     def __init__(self, client: AsyncRequester) -> None:
         self._client = client
 
-    async def list(
-        self, *, fields: Names = None, include_wait_time: bool = False
-    ) -> list[Backend]:
+    async def list(self, *, fields: Names = None, include_wait_time: bool = False) -> list[Backend]:
         """Every device the instance can use (``GET /v1/backends``); ``fields`` asks for optional
         fields (``"wait_time_seconds"``, also ``include_wait_time=True``)."""
         params = backends_list_params(include_wait_time, fields)
