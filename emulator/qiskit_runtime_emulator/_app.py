@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, parse_qsl
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._config import EmulatorConfig, Faults
@@ -502,6 +502,15 @@ class _JournalRecorder:
         )
 
 
+def _allowed_methods(routes: Sequence[Route], scope: Scope) -> list[str]:
+    allowed: set[str] = set()
+    for route in routes:
+        match, _ = route.matches({**scope, "method": "GET"})
+        if match is not Match.NONE and route.methods:
+            allowed |= route.methods
+    return sorted(allowed)
+
+
 def create_app(
     config: EmulatorConfig | None = None, *, service: EmulatorService | None = None
 ) -> Starlette:
@@ -536,7 +545,12 @@ def create_app(
         error = ApiError(
             status, Code.BAD_REQUEST, f"No route for {request.method} {request.url.path}."
         )
-        return _json(error_body(error, ErrorStyle.CONTAINER), status)
+        headers = None
+        if status == 405:
+            # RFC 9110: a 405 lists what the path does allow. Each method is its own Route, so
+            # Starlette's own Allow (the first partial match's) would name only one of them.
+            headers = {"Allow": ", ".join(_allowed_methods(routes, request.scope))}
+        return _json(error_body(error, ErrorStyle.CONTAINER), status, headers)
 
     app = Starlette(
         routes=routes,

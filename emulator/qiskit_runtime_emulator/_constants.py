@@ -44,6 +44,11 @@ ESTIMATOR_NUM_RANDOMIZATIONS = 32
 SESSION_MAX_TTL_SECONDS = 28800
 SESSION_INTERACTIVE_TTL_SECONDS = 60
 JOB_MAX_COST_SECONDS = 10800
+# GET /v1/backends?fields=: the spec's enum.
+BACKEND_FIELDS = ("wait_time_seconds",)
+# /v1/analytics/usage_grouped_by_date answers one row per day: a longer interval is refused (400)
+# rather than built (200 years were 73,049 rows, 53 MB, and stalled every other request).
+ANALYTICS_MAX_DAYS = 366
 # 1,000 hours a month: large enough that a long-lived emulator (each job counts 1 s plus its
 # shots) does not reach it by accident; the usage-limit scenario reaches it on purpose.
 USAGE_ALLOCATION_SECONDS = 3_600_000

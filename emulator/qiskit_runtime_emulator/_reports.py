@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ._constants import DEFAULT_PLAN_ID, DEFAULT_SUBSCRIPTION_ID, DEFAULT_SUBSCRIPTION_NAME
+from ._constants import (
+    ANALYTICS_MAX_DAYS,
+    DEFAULT_PLAN_ID,
+    DEFAULT_SUBSCRIPTION_ID,
+    DEFAULT_SUBSCRIPTION_NAME,
+)
 from ._ids import format_epoch, format_time, parse_time
 from ._params import QueryLike, bad_request, time_param
 from ._store import JobRecord, SessionRecord
@@ -38,6 +43,9 @@ _JOB_STATUS = {
     "Failed": "failed",
     "Cancelled": "canceled",
 }
+_DAY_SECONDS = 86400.0
+DEFAULT_ANALYTICS_DAYS = 7  # the interval when only interval_end is given
+
 _SESSION_STATUS = {"open": "pending", "active": "in_progress", "inactive": "in_progress"}
 
 
@@ -159,10 +167,15 @@ def usage_metrics(jobs: Sequence[JobRecord], sessions: Sequence[SessionRecord]) 
 
 
 def _day_buckets(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """Whole UTC days covering [start, end)."""
+    """Whole UTC days covering [start, end), or the day holding ``start`` when they are equal.
+
+    Never more than ``ANALYTICS_MAX_DAYS + 1`` are built, whatever the interval: one more than
+    allowed is enough for the caller to refuse it.
+    """
     day = start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    buckets = []
-    while day < end:
+    buckets = [(day, day + timedelta(days=1))]
+    day += timedelta(days=1)
+    while day < end and len(buckets) <= ANALYTICS_MAX_DAYS:
         buckets.append((day, day + timedelta(days=1)))
         day += timedelta(days=1)
     return buckets
@@ -315,26 +328,42 @@ def usage_grouped(scope: Scope, crn: str, query: QueryLike) -> dict[str, Any]:
 
 
 def usage_grouped_by_date(scope: Scope, crn: str, query: QueryLike) -> dict[str, Any]:
+    """One row per UTC day the interval touches (at least one), at most ``ANALYTICS_MAX_DAYS``.
+
+    Jobs are bucketed in one pass, so the cost is the interval's jobs plus its days.
+    """
     if query.get("group_by") != "instance":
         raise bad_request("group_by must be instance.")
     end_ts = time_param(query, "interval_end")
     start_ts = time_param(query, "interval_start")
-    end = datetime.fromtimestamp(end_ts, UTC) if end_ts else datetime.now(UTC)
-    start = datetime.fromtimestamp(start_ts, UTC) if start_ts else end - timedelta(days=7)
-    if start >= end:
-        raise bad_request("interval_start must be before interval_end.")
-    data = []
-    for day_start, day_end in _day_buckets(start, end):
-        low, high = day_start.timestamp(), day_end.timestamp()
-        members = [job for job in scope.jobs if low <= job.created < high]
-        data.append(
-            {
-                "key": crn,
-                "interval_start": format_time(day_start),
-                "interval_end": format_time(day_end),
-                **usage_metrics(members, scope.sessions),
-            }
+    end = datetime.fromtimestamp(end_ts, UTC) if end_ts is not None else datetime.now(UTC)
+    start = (
+        datetime.fromtimestamp(start_ts, UTC)
+        if start_ts is not None
+        else end - timedelta(days=DEFAULT_ANALYTICS_DAYS)
+    )
+    if start > end:
+        raise bad_request("interval_start must not be after interval_end.")
+    buckets = _day_buckets(start, end)
+    if len(buckets) > ANALYTICS_MAX_DAYS:
+        raise bad_request(
+            f"The interval covers {len(buckets)} days; at most {ANALYTICS_MAX_DAYS} are allowed."
         )
+    first_day = buckets[0][0].timestamp()
+    per_day: list[list[JobRecord]] = [[] for _ in buckets]
+    for job in scope.jobs:
+        index = int((job.created - first_day) // _DAY_SECONDS)
+        if 0 <= index < len(per_day):
+            per_day[index].append(job)
+    data = [
+        {
+            "key": crn,
+            "interval_start": format_time(day_start),
+            "interval_end": format_time(day_end),
+            **usage_metrics(members, scope.sessions),
+        }
+        for (day_start, day_end), members in zip(buckets, per_day, strict=True)
+    ]
     return {"interval_start": format_time(start), "interval_end": format_time(end), "data": data}
 
 

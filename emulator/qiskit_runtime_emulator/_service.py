@@ -23,6 +23,7 @@ from . import _reports as reports
 from ._backends import BACKEND_STATES, Device, build_devices
 from ._config import EmulatorConfig, Faults, JobDelays, JobFailure
 from ._constants import (
+    BACKEND_FIELDS,
     DEFAULT_PLAN_ID,
     DEFAULT_SUBSCRIPTION_ID,
     DEFAULT_SUBSCRIPTION_NAME,
@@ -567,9 +568,9 @@ class EmulatorService:
             self.store.save_job(job)
 
     def search_tags(self, query: QueryLike) -> dict[str, Any]:
-        kind = query.get("type") or "job"
+        kind = query.get("type")
         search = query.get("search")
-        if kind != "job":
+        if kind != "job":  # required by the spec, like search
             raise bad_request("type must be job.")
         if not isinstance(search, str) or not 3 <= len(search) <= 100:
             raise bad_request("search must be 3 to 100 characters.")
@@ -705,8 +706,12 @@ class EmulatorService:
             queues = {name: self._queue_length(name) for name in self.devices}
         if ctx.api_version < VERSION_BACKEND_DEVICE_OBJECTS:
             return {"devices": list(self.devices)}
-        fields = {f.strip() for f in (query.get("fields") or "").split(",")}
-        with_waits = "wait_time_seconds" in fields
+        fields = query.get("fields")
+        if fields is not None and fields not in BACKEND_FIELDS:
+            # The spec's enum: its description speaks of a comma-separated list, but the one
+            # field there is makes any list other than that field invalid.
+            raise bad_request(f"fields must be one of: {', '.join(BACKEND_FIELDS)}.")
+        with_waits = fields == "wait_time_seconds"
         devices = []
         for name, device in self.devices.items():
             state, reason = self.backend_state(name)

@@ -180,6 +180,10 @@ class ClientBase:
     _owns_http: bool
     _raw: AuthenticatedClient | None
 
+    def _is_open(self) -> bool:
+        http = self.__dict__.get("_http")
+        return http is not None and not http.is_closed
+
     def with_options(self, *, timeout: TimeoutArg) -> Self:
         """A view of this client whose calls use ``timeout`` (seconds or an ``httpx.Timeout``):
         ``rt.with_options(timeout=5).backends.list()``. It shares connections, tokens and
@@ -308,9 +312,23 @@ class NotPicklableError(QiskitRuntimeError, TypeError):
     """This object cannot be pickled without writing a secret into the pickle."""
 
 
+# Clients unpickled in this process, by what they were pickled from: a worker that receives the
+# same client with every task (pool.map, Dask) reuses one set of connections and one token.
+_UNPICKLED: dict[Any, ClientBase] = {}
+_UNPICKLED_PID = [os.getpid()]
+
+
 def _unpickle_client(
     cls: type[ClientBase], source: tuple[str | None, ...], state: dict[str, Any], call: Any
 ) -> ClientBase:
+    if _UNPICKLED_PID[0] != os.getpid():
+        _UNPICKLED.clear()  # a forked child must not reuse its parent's clients
+        _UNPICKLED_PID[0] = os.getpid()
+    key = (cls, source, tuple(sorted((k, repr(v)) for k, v in state.items())), repr(call))
+    cached = _UNPICKLED.get(key)
+    # Only sync clients are shared: an async one belongs to the event loop that opens it.
+    if cached is not None and cached._is_open():
+        return cached
     if source[0] == "env":
         state["api_key"] = account_from_env().api_key.get_secret_value()
     elif source[0] == "saved":
@@ -318,6 +336,8 @@ def _unpickle_client(
     client = cls(**state)
     client._credential_source = source
     client._call_timeout = call
+    if not cls.__name__.startswith("Async"):
+        _UNPICKLED[key] = client
     return client
 
 
