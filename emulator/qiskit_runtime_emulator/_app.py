@@ -56,6 +56,7 @@ class Operation:
     handler: Handler
     style: ErrorStyle = ErrorStyle.CONTAINER
     authenticated: bool = True
+    needs_crn: bool = True  # POST /v1/logout takes the bearer token alone
 
 
 class _FaultDice:
@@ -123,7 +124,7 @@ def _api_version(request: Request, known: Sequence[str]) -> str:
     return max(version for version in known if version <= requested)
 
 
-def _authenticate(request: Request, service: EmulatorService) -> str:
+def _authenticate(request: Request, service: EmulatorService, needs_crn: bool = True) -> str:
     header = request.headers.get("authorization")
     if not header:
         raise ApiError(401, Code.AUTHENTICATION)
@@ -137,6 +138,8 @@ def _authenticate(request: Request, service: EmulatorService) -> str:
         user = service.issuer.user_for_key(credential)
     if user is None:
         raise ApiError(401, Code.INVALID_CREDENTIALS)
+    if not needs_crn:
+        return user
     crn = request.headers.get("service-crn")
     if not crn:
         raise ApiError(401, Code.AUTHENTICATION, "The Service-CRN header is required.")
@@ -171,7 +174,7 @@ def _endpoint(operation: Operation, service: EmulatorService, dice: _FaultDice) 
                     headers={"Retry-After": str(faults.retry_after)},
                 )
             if operation.authenticated:
-                user = _authenticate(request, service)
+                user = _authenticate(request, service, operation.needs_crn)
                 context = RequestContext(
                     user_id=user,
                     api_version=_api_version(request, known_versions),
@@ -207,6 +210,16 @@ async def _versions(request: Request, service: EmulatorService, ctx: RequestCont
             entry["sunset_date"] = sunset
         versions.append(entry)
     return _json({"versions": versions})
+
+
+async def _logout(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
+    # IBM documents "Clear a user's authorization cache" and nothing more; the emulator takes
+    # the strict reading: the bearer token presented here is refused from now on. An API key
+    # sent with the `apikey` scheme is not a token and stays valid.
+    scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        service.issuer.log_out(credential.strip())
+    return _no_content()
 
 
 async def _list_jobs(request: Request, service: EmulatorService, ctx: RequestContext) -> Response:
@@ -373,6 +386,7 @@ OPERATIONS: tuple[Operation, ...] = (
         _GENERIC,
     ),
     Operation("GET", "/analytics/filters", _analytics("filters"), _GENERIC),
+    Operation("POST", "/logout", _logout, needs_crn=False),
 )
 
 

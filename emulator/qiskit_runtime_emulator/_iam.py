@@ -42,6 +42,7 @@ class TokenIssuer:
         self._ttl = ttl
         self._secret = os.urandom(32)
         self._revoked_before = 0.0
+        self._logged_out: set[str] = set()  # jti of tokens presented to POST /v1/logout
         self._lock = threading.Lock()
 
     def user_for_key(self, api_key: str) -> str | None:
@@ -106,11 +107,18 @@ class TokenIssuer:
         if now >= payload["exp"]:
             return None
         with self._lock:
-            if issued < self._revoked_before:
+            if issued < self._revoked_before or payload.get("jti") in self._logged_out:
                 return None
         if revoke_after is not None and now >= issued + revoke_after:
             return None
         return str(payload["sub"])
+
+    def log_out(self, token: str) -> None:
+        """Refuse ``token`` from now on (``POST /v1/logout``); the API key, and tokens it
+        mints later, stay valid. Call it only with a token ``verify`` accepted."""
+        payload = json.loads(_b64url_decode(token.split(".")[1]))
+        with self._lock:
+            self._logged_out.add(str(payload["jti"]))
 
     def revoke_all(self) -> None:
         """Invalidate every token issued so far (as if IAM revoked them early)."""

@@ -358,6 +358,16 @@ class ClientBase:
         return (_unpickle_client, (type(self), source, state, self._call_timeout))
 
 
+def no_logout_route(base_url: str) -> bool:
+    """What ``logout()`` says when the service answers 404: older deployments lack the route."""
+    logger.warning(
+        "%s has no POST /v1/logout (404): the cached token was dropped here, but the service "
+        "did not clear its authorization cache; the token stays valid until it expires",
+        base_url,
+    )
+    return False
+
+
 class NotPicklableError(QiskitRuntimeError, TypeError):
     """This object cannot be pickled without writing a secret into the pickle."""
 

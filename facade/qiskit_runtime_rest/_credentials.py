@@ -272,6 +272,23 @@ def save_account(
     return path
 
 
+def remove_saved_account(
+    name: str | None = None, filename: str | os.PathLike[str] | None = None
+) -> tuple[str, Path]:
+    """Remove a named account (or the default one) from the account file, keeping the file
+    0600; returns the name removed and the file."""
+    path = _account_file(filename)
+    accounts = _read_accounts(path)
+    chosen = name if name is not None else _pick_default(accounts)
+    if chosen is None or chosen not in accounts:
+        available = ", ".join(sorted(accounts)) or "none"
+        wanted = repr(chosen) if chosen is not None else "a default account"
+        raise InvalidInputError(f"{path} has no {wanted}; saved accounts: {available}")
+    del accounts[chosen]
+    _write_private(path, json.dumps(accounts, sort_keys=True, indent=4))
+    return chosen, path
+
+
 def _write_private(path: Path, text: str) -> None:
     # mkstemp creates the file 0600; renaming it over the target means the secret is never
     # readable by others, not even briefly, and an existing world-readable file ends up 0600 too.

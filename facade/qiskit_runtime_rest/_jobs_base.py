@@ -310,6 +310,11 @@ class JobBase(Generic[R]):
                 f"the results of job {self._id} could not be decoded: {exc}"
             ) from exc
 
+    def _repr_html_(self) -> str:  # notebooks: the job as last fetched, nothing sent
+        from ._display import job_html
+
+        return job_html(self)
+
     def __repr__(self) -> str:
         status = self._state.status.value if self._state else "not fetched"
         return (

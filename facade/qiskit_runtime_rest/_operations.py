@@ -35,6 +35,7 @@ OPERATIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "RuntimeClient.session": ("POST /v1/sessions",),
     "RuntimeClient.batch": ("POST /v1/sessions",),
     "RuntimeClient.authenticate": (),  # IAM only
+    "RuntimeClient.logout": ("POST /v1/logout",),
     "RuntimeClient.close": (),
     "RuntimeClient.with_options": (),
     "RuntimeClient.from_env": (),

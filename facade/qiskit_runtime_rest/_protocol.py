@@ -161,8 +161,23 @@ def backend_params(calibration_id: str | None = None, updated_before: TimeArg = 
     return {"calibration_id": calibration_id, "updated_before": updated_before}
 
 
-def backends_list_params(include_wait_time: bool) -> Params | None:
-    return {"fields": "wait_time_seconds"} if include_wait_time else None
+BACKEND_LIST_FIELDS = ("wait_time_seconds",)  # the spec's enum for GET /v1/backends?fields=
+
+
+def backends_list_params(
+    include_wait_time: bool, fields: str | Sequence[str] | None = None
+) -> Params | None:
+    """``fields`` adds optional fields to each device (today only ``wait_time_seconds``);
+    ``include_wait_time=True`` is the same as ``fields="wait_time_seconds"``."""
+    wanted = strings(fields) or []
+    unknown = [name for name in wanted if name not in BACKEND_LIST_FIELDS]
+    if unknown:
+        raise InvalidInputError(
+            f"unknown backend list field(s) {unknown}; the API offers {list(BACKEND_LIST_FIELDS)}"
+        )
+    if include_wait_time and "wait_time_seconds" not in wanted:
+        wanted.append("wait_time_seconds")
+    return {"fields": ",".join(wanted)} if wanted else None
 
 
 def limit_body(seconds: float | None) -> Json:

@@ -127,6 +127,11 @@ class BitArray:
             f"BitArray(num_shots={self.num_shots}, num_bits={self.num_bits}, shape={self._shape})"
         )
 
+    def _repr_html_(self) -> str:  # notebooks: the counts as a histogram
+        from ._display import bitarray_html
+
+        return bitarray_html(self)
+
 
 # Counting strategy. Most registers produce a handful of distinct outcomes over many shots; a
 # probe of the first shots tells. Then the samples are joined into one string and each distinct
@@ -248,7 +253,9 @@ class SamplerPubResult:
         return registers[0]
 
     def __repr__(self) -> str:
-        return f"SamplerPubResult(data={self.data!r}, metadata={self.metadata!r})"
+        from ._display import pub_repr
+
+        return pub_repr(self)
 
 
 class EstimatorPubResult:
@@ -272,7 +279,9 @@ class EstimatorPubResult:
         return self.data.get("ensemble_standard_error")
 
     def __repr__(self) -> str:
-        return f"EstimatorPubResult(data={self.data!r}, metadata={self.metadata!r})"
+        from ._display import pub_repr
+
+        return pub_repr(self)
 
 
 class _PrimitiveResult(Sequence[Any]):
@@ -289,7 +298,14 @@ class _PrimitiveResult(Sequence[Any]):
         return iter(self._pubs)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._pubs!r}, metadata={self.metadata!r})"
+        from ._display import result_repr
+
+        return result_repr(self, self.metadata)
+
+    def _repr_html_(self) -> str:  # notebooks: histograms, or a table of expectation values
+        from ._display import result_html
+
+        return result_html(self, self.metadata)
 
 
 class SamplerResult(_PrimitiveResult):

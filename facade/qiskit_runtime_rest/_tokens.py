@@ -161,6 +161,10 @@ class TokenCache:
         token = self._token
         return None if token is None else max(0.0, token.expires_at - self._clock())
 
+    def forget(self) -> None:
+        """Drop the cached token (after a logout): the next call fetches a new one."""
+        self._token = None
+
     def invalidate(self, rejected: str) -> None:
         """Forget ``rejected`` (the API answered 401), unless a newer token already replaced it."""
         if self._token is not None and self._token.value == rejected:

@@ -1,6 +1,6 @@
 """Every emulator response, on every route of the pinned spec, validates against the spec.
 
-A walk drives all 30 operations over HTTP (successes and the declared error cases), records
+A walk drives all 31 operations over HTTP (successes and the declared error cases), records
 each response, then checks: the status is one the operation declares, and the body validates
 against that status's schema (OpenAPI 3.0 schemas, ``nullable`` honoured, ``$ref``s resolved
 against the document). The walk must reach every operation with a 2xx.
@@ -300,11 +300,16 @@ def _drive_every_operation(api: Api) -> None:
     other_crn = api.emulator.crn.replace("quantum-computing:us-east", "quantum-computing:eu-de")
     _expect(api.get("/jobs", headers={"Service-CRN": other_crn}), 403)
 
+    # Logout last: the bearer token alone (no Service-CRN), then that token is refused.
+    _expect(api.post("/logout", headers={"Service-CRN": ""}), 204)
+    _expect(api.get("/jobs"), 401)
+    _expect(api.post("/logout"), 401)
+
 
 def test_every_operation_is_exercised_with_success(spec: Spec, walk: list[Exchange]) -> None:
     succeeded = {(e.method, e.template) for e in walk if 200 <= e.status < 300}
     assert spec.operations() == succeeded
-    assert len(succeeded) == 30
+    assert len(succeeded) == 31
 
 
 def test_every_response_validates_against_the_spec(spec: Spec, walk: list[Exchange]) -> None:

@@ -178,9 +178,9 @@ def test_demo_target_prefers_env_then_saved_account_then_emulator(
 
         return build
 
-    monkeypatch.setattr(_cli.RuntimeClient, "from_env", factory("env"))
-    monkeypatch.setattr(_cli.RuntimeClient, "from_saved_account", factory("saved"))
-    monkeypatch.setattr(_cli.RuntimeClient, "local", factory("local"))
+    monkeypatch.setattr(RuntimeClient, "from_env", factory("env"))
+    monkeypatch.setattr(RuntimeClient, "from_saved_account", factory("saved"))
+    monkeypatch.setattr(RuntimeClient, "local", factory("local"))
     monkeypatch.setenv("QISKIT_IBM_TOKEN", "key")
     monkeypatch.setenv("QISKIT_IBM_INSTANCE", "crn")
     out = io.StringIO()
@@ -197,7 +197,7 @@ def test_demo_target_prefers_env_then_saved_account_then_emulator(
     assert made == ["saved"] and "credentials from the saved account" in out.getvalue()
 
     made.clear()
-    monkeypatch.setattr(_cli.RuntimeClient, "from_saved_account", factory("saved", fails=True))
+    monkeypatch.setattr(RuntimeClient, "from_saved_account", factory("saved", fails=True))
     _cli._connect(False, out)
     assert made == ["saved", "local"]
     assert "no $QISKIT_IBM_TOKEN/$QISKIT_IBM_INSTANCE and no saved account" in out.getvalue()
@@ -205,7 +205,7 @@ def test_demo_target_prefers_env_then_saved_account_then_emulator(
 
 def test_status_line_rewrites_itself_on_a_terminal() -> None:
     from qiskit_runtime_rest import JobStatus
-    from qiskit_runtime_rest._cli import _StatusLine
+    from qiskit_runtime_rest._cli import StatusLine
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -216,7 +216,7 @@ def test_status_line_rewrites_itself_on_a_terminal() -> None:
         (Terminal(), "\r  sampler job job-1: Queued\r  sampler job job-1: Queued -> Running\n"),
         (io.StringIO(), "  sampler job job-1: Queued\n  sampler job job-1: Queued -> Running\n"),
     ):
-        line = _StatusLine(out, "sampler")
+        line = StatusLine(out, "sampler")
         line(job, JobStatus.QUEUED)  # type: ignore[arg-type]
         line(job, JobStatus.RUNNING)  # type: ignore[arg-type]
         line.done()
@@ -226,9 +226,7 @@ def test_status_line_rewrites_itself_on_a_terminal() -> None:
 def test_qrt_rejects_unknown_arguments_and_a_missing_emulator(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(SystemExit) as exited:
-        main(["demo", "--colour", "blue"])
-    assert exited.value.code == 2
+    assert main(["demo", "--colour", "blue"]) == 2
     assert "unrecognized arguments: --colour blue" in capsys.readouterr().err
     monkeypatch.setitem(sys.modules, "qiskit_runtime_emulator.__main__", None)
     assert main(["emulator", "--port", "0"]) == 2

@@ -12,7 +12,7 @@ any real route answers but the spec does not declare, and request bodies it leav
 unknown backend, a cursor this server never issued, an interval longer than the maximum); each is
 on an operation that declares 400.
 
-Bounded: ``EXAMPLES`` per operation, 30 operations, one emulator: about 20 s on 2 cores.
+Bounded: ``EXAMPLES`` per operation, 31 operations, one emulator: about 20 s on 2 cores.
 """
 
 from __future__ import annotations
@@ -94,19 +94,29 @@ schema.config.generation.update(modes=[schemathesis.GenerationMode.POSITIVE])
 schema.config.phases.update(phases=["examples", "fuzzing"])
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[tuple[str, dict[str, str]]]:
-    with Emulator(job_delays=JobDelays(queued=0.01, running=0.01), seed=5) as emu:
-        token = httpx.post(
+def _token(emu: Emulator) -> str:
+    return str(
+        httpx.post(
             f"{emu.iam_url}/identity/token",
             data={"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": emu.api_key},
         ).json()["access_token"]
-        headers = {
-            "Authorization": f"Bearer {token}",
-            "Service-CRN": emu.crn,
-            "IBM-API-Version": API_VERSION,
-        }
-        yield emu.base_url, headers
+    )
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[Emulator]:
+    with Emulator(job_delays=JobDelays(queued=0.01, running=0.01), seed=5) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="module")
+def server(emulator: Emulator) -> tuple[str, dict[str, str]]:
+    headers = {
+        "Authorization": f"Bearer {_token(emulator)}",
+        "Service-CRN": emulator.crn,
+        "IBM-API-Version": API_VERSION,
+    }
+    return emulator.base_url, headers
 
 
 def test_the_spec_gaps_are_the_documented_ones() -> None:
@@ -125,9 +135,12 @@ def test_the_spec_gaps_are_the_documented_ones() -> None:
     suppress_health_check=list(HealthCheck),
 )
 def test_every_operation_answers_as_the_spec_says(
-    case: Any, server: tuple[str, dict[str, str]]
+    case: Any, server: tuple[str, dict[str, str]], emulator: Emulator
 ) -> None:
     base_url, headers = server
+    if (case.method.upper(), case.path) == ("POST", "/v1/logout"):
+        # Logging out refuses the token it presents: a token of its own keeps the shared one.
+        headers = {**headers, "Authorization": f"Bearer {_token(emulator)}"}
     response = case.call(base_url=base_url, headers=headers, timeout=10)
     assert response.status_code < 500, response.text
     excluded = []

@@ -106,6 +106,9 @@ class AsyncStaticToken:
     def invalidate(self, rejected: str) -> None:
         pass
 
+    def forget(self) -> None:
+        pass  # the caller's token: this client cannot fetch another one
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 

@@ -271,6 +271,24 @@ class AsyncRuntimeClient(ClientBase):
         check_pinned_version(versions, self.api_version)
         return versions
 
+    async def logout(self) -> bool:
+        """``POST /v1/logout`` (the service clears its authorization cache for this token), then
+        drop the cached IAM token, so the next call fetches a new one with the API key, which
+        stays valid. Returns False, after dropping the token all the same, when the service
+        has no logout route (404). A caller-managed ``bearer_token`` is not replaced: calls
+        after a logout may be refused with it."""
+        from .._client_base import no_logout_route
+        from .._exceptions import NotFoundError
+
+        self._check_process()
+        try:
+            await self._request("POST", "/v1/logout")
+            return True
+        except NotFoundError:
+            return no_logout_route(self.base_url)
+        finally:
+            self._tokens.forget()
+
     async def aclose(self) -> None:
         """Close the connections (only those of an httpx client this object created)."""
         try:

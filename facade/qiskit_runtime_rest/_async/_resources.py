@@ -65,9 +65,10 @@ class AsyncBackends:
         self._client = client
         self._targets: Any = None  # a TargetCache, created with the first Target
 
-    async def list(self, *, include_wait_time: bool = False) -> list[Backend]:
-        """Every device the instance can use (``GET /v1/backends``)."""
-        params = backends_list_params(include_wait_time)
+    async def list(self, *, fields: Names = None, include_wait_time: bool = False) -> list[Backend]:
+        """Every device the instance can use (``GET /v1/backends``); ``fields`` asks for optional
+        fields (``"wait_time_seconds"``, also ``include_wait_time=True``)."""
+        params = backends_list_params(include_wait_time, fields)
         response = await self._client._request("GET", "/v1/backends", params=params)
         return parse_backends(read_json(response, "backends"))
 

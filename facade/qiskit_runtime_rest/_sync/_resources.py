@@ -67,9 +67,10 @@ class Backends:
         self._client = client
         self._targets: Any = None  # a TargetCache, created with the first Target
 
-    def list(self, *, include_wait_time: bool = False) -> list[Backend]:
-        """Every device the instance can use (``GET /v1/backends``)."""
-        params = backends_list_params(include_wait_time)
+    def list(self, *, fields: Names = None, include_wait_time: bool = False) -> list[Backend]:
+        """Every device the instance can use (``GET /v1/backends``); ``fields`` asks for optional
+        fields (``"wait_time_seconds"``, also ``include_wait_time=True``)."""
+        params = backends_list_params(include_wait_time, fields)
         response = self._client._request("GET", "/v1/backends", params=params)
         return parse_backends(read_json(response, "backends"))
 
