@@ -61,6 +61,25 @@ class JobOptions(TypedDict, total=False):
     private: bool | None
 
 
+class _ProgramOptions(JobOptions, total=False):
+    options: Mapping[str, Any] | None
+    support_qiskit: bool
+    transpile: bool
+
+
+class SamplerOptions(_ProgramOptions, total=False):
+    """What ``run_sampler`` takes besides the backend, the PUBs and the session."""
+
+    shots: int | None
+
+
+class EstimatorOptions(_ProgramOptions, total=False):
+    """What ``run_estimator`` takes besides the backend, the PUBs and the session."""
+
+    precision: float | None
+    resilience_level: int | None
+
+
 def split_job_options(
     options: Mapping[str, Any],
 ) -> tuple[Sequence[str] | None, bool, dict[str, Any]]:

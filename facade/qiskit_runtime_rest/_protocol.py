@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
@@ -315,31 +315,35 @@ class WorkloadPages:
         return workloads
 
 
-def analytics_params(
-    *,
-    instance: str | Sequence[str] | None,
-    backend: str | Sequence[str] | None,
-    user_id: str | Sequence[str] | None,
-    plan: str | Sequence[str] | None,
-    subscription_id: str | Sequence[str] | None,
-    interval_start: TimeArg,
-    interval_end: TimeArg,
-    simulators: bool | None,
-    group_by: str | None = None,
-) -> Params:
+class AnalyticsFilters(TypedDict, total=False):
+    """The filters every analytics call takes; each list filter takes one value or a list."""
+
+    instance: str | Sequence[str] | None
+    backend: str | Sequence[str] | None
+    user_id: str | Sequence[str] | None
+    plan: str | Sequence[str] | None
+    subscription_id: str | Sequence[str] | None
+    interval_start: TimeArg
+    interval_end: TimeArg
+    simulators: bool | None
+
+
+_ANALYTICS_LISTS = ("instance", "backend", "user_id", "plan", "subscription_id")
+
+
+def analytics_params(group_by: str | None, filters: Mapping[str, Any]) -> Params:
     if group_by is not None and group_by not in _GROUP_BY:
         raise InvalidInputError(f"group_by must be one of {sorted(_GROUP_BY)}, got {group_by!r}")
-    return {
-        "group_by": group_by,
-        "instance": strings(instance),
-        "backend": strings(backend),
-        "user_id": strings(user_id),
-        "plan": strings(plan),
-        "subscription_id": strings(subscription_id),
-        "interval_start": interval_start,
-        "interval_end": interval_end,
-        "simulators": simulators,
-    }
+    known = AnalyticsFilters.__annotations__
+    for name in filters:
+        if name not in known:
+            raise InvalidInputError(
+                f"unknown analytics filter {name!r}; valid names: {', '.join(known)}"
+            )
+    params: Params = {"group_by": group_by}
+    for name, value in filters.items():
+        params[name] = strings(value) if name in _ANALYTICS_LISTS else value
+    return params
 
 
 def tag_search_params(text: str) -> Params:

@@ -9,7 +9,6 @@ exception that ended the block (it is attached to it as a note instead).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Unpack
@@ -21,7 +20,7 @@ from .._exceptions import (
     QiskitRuntimeError,
     UnexpectedResponseError,
 )
-from .._jobs_base import JobOptions, is_ambiguous
+from .._jobs_base import EstimatorOptions, SamplerOptions, is_ambiguous
 from .._models import SessionDetails
 from .._protocol import read_object, require_id, session_create_body, session_path
 from .._results import EstimatorResult, SamplerResult
@@ -57,50 +56,20 @@ class AsyncSession(SessionBase):
         self._jobs = AsyncJobs(client)
 
     async def run_sampler(
-        self,
-        pubs: Any,
-        *,
-        shots: int | None = None,
-        options: Mapping[str, Any] | None = None,
-        support_qiskit: bool = False,
-        transpile: bool = False,
-        **job_options: Unpack[JobOptions],
+        self, pubs: Any, **options: Unpack[SamplerOptions]
     ) -> AsyncJob[SamplerResult]:
-        """``rt.jobs.run_sampler`` on this session's backend, inside this session."""
-        return await self._jobs.run_sampler(
-            self._require_backend(),
-            pubs,
-            session=self._id,
-            shots=shots,
-            options=options,
-            support_qiskit=support_qiskit,
-            transpile=transpile,
-            **job_options,
-        )
+        """``rt.jobs.run_sampler`` on this session's backend, inside this session (same
+        keyword options: ``shots``, ``options``, ``tags``, ``transpile``, ...)."""
+        backend = self._require_backend()
+        return await self._jobs.run_sampler(backend, pubs, session=self._id, **options)
 
     async def run_estimator(
-        self,
-        pubs: Any,
-        *,
-        precision: float | None = None,
-        resilience_level: int | None = None,
-        options: Mapping[str, Any] | None = None,
-        support_qiskit: bool = False,
-        transpile: bool = False,
-        **job_options: Unpack[JobOptions],
+        self, pubs: Any, **options: Unpack[EstimatorOptions]
     ) -> AsyncJob[EstimatorResult]:
-        """``rt.jobs.run_estimator`` on this session's backend, inside this session."""
-        return await self._jobs.run_estimator(
-            self._require_backend(),
-            pubs,
-            session=self._id,
-            precision=precision,
-            resilience_level=resilience_level,
-            options=options,
-            support_qiskit=support_qiskit,
-            transpile=transpile,
-            **job_options,
-        )
+        """``rt.jobs.run_estimator`` on this session's backend, inside this session (same
+        keyword options: ``precision``, ``resilience_level``, ``options``, ``tags``, ...)."""
+        backend = self._require_backend()
+        return await self._jobs.run_estimator(backend, pubs, session=self._id, **options)
 
     async def jobs(self) -> list[AsyncJob[Any]]:
         """The jobs submitted to this session (``GET /v1/jobs?session_id=...``)."""

@@ -9,7 +9,7 @@ and parses the answer with ``_models``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from .._constants import TARGET_MAX_AGE
 from .._models import (
@@ -29,6 +29,7 @@ from .._models import (
     parse_usage,
 )
 from .._protocol import (
+    AnalyticsFilters,
     Params,
     WorkloadPages,
     account_path,
@@ -230,90 +231,21 @@ class Analytics:
         response = self._client._request("GET", path, params=params)
         return read_json(response, path)
 
-    def usage(
-        self,
-        *,
-        instance: Names = None,
-        backend: Names = None,
-        user_id: Names = None,
-        plan: Names = None,
-        subscription_id: Names = None,
-        interval_start: TimeArg = None,
-        interval_end: TimeArg = None,
-        simulators: bool | None = None,
-    ) -> Any:
-        """Usage totals (``GET /v1/analytics/usage``)."""
-        return self._get(
-            "/v1/analytics/usage",
-            analytics_params(
-                instance=instance,
-                backend=backend,
-                user_id=user_id,
-                plan=plan,
-                subscription_id=subscription_id,
-                interval_start=interval_start,
-                interval_end=interval_end,
-                simulators=simulators,
-            ),
-        )
+    def usage(self, **filters: Unpack[AnalyticsFilters]) -> Any:
+        """Usage totals (``GET /v1/analytics/usage``), filtered as ``AnalyticsFilters`` says."""
+        return self._get("/v1/analytics/usage", analytics_params(None, filters))
 
-    def usage_grouped(
-        self,
-        group_by: str,
-        *,
-        instance: Names = None,
-        backend: Names = None,
-        user_id: Names = None,
-        plan: Names = None,
-        subscription_id: Names = None,
-        interval_start: TimeArg = None,
-        interval_end: TimeArg = None,
-        simulators: bool | None = None,
-    ) -> Any:
+    def usage_grouped(self, group_by: str, **filters: Unpack[AnalyticsFilters]) -> Any:
         """Usage grouped by instance, backend, user_id, plan or subscription_id."""
-        return self._get(
-            "/v1/analytics/usage_grouped",
-            analytics_params(
-                group_by=group_by,
-                instance=instance,
-                backend=backend,
-                user_id=user_id,
-                plan=plan,
-                subscription_id=subscription_id,
-                interval_start=interval_start,
-                interval_end=interval_end,
-                simulators=simulators,
-            ),
-        )
+        params = analytics_params(group_by, filters)
+        return self._get("/v1/analytics/usage_grouped", params)
 
     def usage_grouped_by_date(
-        self,
-        group_by: str = "instance",
-        *,
-        instance: Names = None,
-        backend: Names = None,
-        user_id: Names = None,
-        plan: Names = None,
-        subscription_id: Names = None,
-        interval_start: TimeArg = None,
-        interval_end: TimeArg = None,
-        simulators: bool | None = None,
+        self, group_by: str = "instance", **filters: Unpack[AnalyticsFilters]
     ) -> Any:
         """Usage per day, grouped as in ``usage_grouped``."""
-        return self._get(
-            "/v1/analytics/usage_grouped_by_date",
-            analytics_params(
-                group_by=group_by,
-                instance=instance,
-                backend=backend,
-                user_id=user_id,
-                plan=plan,
-                subscription_id=subscription_id,
-                interval_start=interval_start,
-                interval_end=interval_end,
-                simulators=simulators,
-            ),
-        )
+        params = analytics_params(group_by, filters)
+        return self._get("/v1/analytics/usage_grouped_by_date", params)
 
     def filters(self, *, instance: Names = None) -> Any:
         """The values each analytics filter can take (``GET /v1/analytics/filters``)."""

@@ -11,7 +11,6 @@ exception that ended the block (it is attached to it as a note instead).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Unpack
@@ -23,7 +22,7 @@ from .._exceptions import (
     QiskitRuntimeError,
     UnexpectedResponseError,
 )
-from .._jobs_base import JobOptions, is_ambiguous
+from .._jobs_base import EstimatorOptions, SamplerOptions, is_ambiguous
 from .._models import SessionDetails
 from .._protocol import read_object, require_id, session_create_body, session_path
 from .._results import EstimatorResult, SamplerResult
@@ -58,51 +57,17 @@ class Session(SessionBase):
         self._client = client
         self._jobs = Jobs(client)
 
-    def run_sampler(
-        self,
-        pubs: Any,
-        *,
-        shots: int | None = None,
-        options: Mapping[str, Any] | None = None,
-        support_qiskit: bool = False,
-        transpile: bool = False,
-        **job_options: Unpack[JobOptions],
-    ) -> Job[SamplerResult]:
-        """``rt.jobs.run_sampler`` on this session's backend, inside this session."""
-        return self._jobs.run_sampler(
-            self._require_backend(),
-            pubs,
-            session=self._id,
-            shots=shots,
-            options=options,
-            support_qiskit=support_qiskit,
-            transpile=transpile,
-            **job_options,
-        )
+    def run_sampler(self, pubs: Any, **options: Unpack[SamplerOptions]) -> Job[SamplerResult]:
+        """``rt.jobs.run_sampler`` on this session's backend, inside this session (same
+        keyword options: ``shots``, ``options``, ``tags``, ``transpile``, ...)."""
+        backend = self._require_backend()
+        return self._jobs.run_sampler(backend, pubs, session=self._id, **options)
 
-    def run_estimator(
-        self,
-        pubs: Any,
-        *,
-        precision: float | None = None,
-        resilience_level: int | None = None,
-        options: Mapping[str, Any] | None = None,
-        support_qiskit: bool = False,
-        transpile: bool = False,
-        **job_options: Unpack[JobOptions],
-    ) -> Job[EstimatorResult]:
-        """``rt.jobs.run_estimator`` on this session's backend, inside this session."""
-        return self._jobs.run_estimator(
-            self._require_backend(),
-            pubs,
-            session=self._id,
-            precision=precision,
-            resilience_level=resilience_level,
-            options=options,
-            support_qiskit=support_qiskit,
-            transpile=transpile,
-            **job_options,
-        )
+    def run_estimator(self, pubs: Any, **options: Unpack[EstimatorOptions]) -> Job[EstimatorResult]:
+        """``rt.jobs.run_estimator`` on this session's backend, inside this session (same
+        keyword options: ``precision``, ``resilience_level``, ``options``, ``tags``, ...)."""
+        backend = self._require_backend()
+        return self._jobs.run_estimator(backend, pubs, session=self._id, **options)
 
     def jobs(self) -> list[Job[Any]]:
         """The jobs submitted to this session (``GET /v1/jobs?session_id=...``)."""
