@@ -70,7 +70,7 @@ def test_job_metrics_read_the_same_under_both_versions(version: str) -> None:
         job = rt.jobs.run_sampler("ibm_fez", [ONE], shots=10)
         assert job.result()[0].data.c.get_counts() == {"1": 10}
         metrics = job.metrics()
-        sent: Any = next(iter(rt.jobs.list(limit=1))).raw
+        sent: Any = next(iter(rt.jobs.list(limit=1))).body
     assert metrics["circuits_execution_time_ns"] > 0
     assert metrics["usage"]["status"] == "complete"
     assert sent["usage"]["status"] == "complete"
