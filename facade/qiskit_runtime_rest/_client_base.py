@@ -26,13 +26,18 @@ from ._constants import (
     MAX_RATE_LIMIT_RETRIES,
     TRANSPILER_URL,
 )
-from ._credentials import Secret, account_from_env, load_saved_account, save_account
-from ._crn import Crn, api_base_url, iam_base_url, normalize_base_url
 from ._exceptions import InvalidInputError, QiskitRuntimeError
 from ._retry import RetryPolicy
+from ._secret import Secret
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from qiskit_runtime_api import AuthenticatedClient
+
+    from ._crn import Crn
+
+# _crn and _credentials load when a client is built, not on `import qiskit_runtime_rest`.
 
 # The generated client insists on a token and would show it in its attrs repr; the real token is
 # added per request by our auth flow, so it only ever holds this marker.
@@ -120,6 +125,8 @@ def _resolve(
         api_key = bearer_token = None
     if crn is None:
         raise InvalidInputError("crn= is required: the Service-CRN of your Qiskit Runtime instance")
+    from ._crn import Crn, api_base_url, iam_base_url, normalize_base_url
+
     parsed = Crn.parse(crn)
     version = api_version or DEFAULT_API_VERSION
     if not _API_VERSION.match(version):
@@ -223,7 +230,36 @@ class ClientBase:
             f"api_version={self.api_version!r}, auth={kind!r})"
         )
 
-    save_account = staticmethod(save_account)
+    @staticmethod
+    def save_account(
+        *,
+        api_key: str,
+        crn: str,
+        name: str | None = None,
+        filename: str | os.PathLike[str] | None = None,
+        url: str | None = None,
+        channel: str = "ibm_quantum_platform",
+        private_endpoint: bool = False,
+        verify: bool = True,
+        set_as_default: bool = False,
+        overwrite: bool = False,
+    ) -> Path:
+        """Save an account in qiskit-ibm-runtime's ``~/.qiskit/qiskit-ibm.json`` format, in a
+        file only its owner can read (0600); ``from_saved_account(name)`` reads it back."""
+        from ._credentials import save_account
+
+        return save_account(
+            api_key=api_key,
+            crn=crn,
+            name=name,
+            filename=filename,
+            url=url,
+            channel=channel,
+            private_endpoint=private_endpoint,
+            verify=verify,
+            set_as_default=set_as_default,
+            overwrite=overwrite,
+        )
 
     # Things to stop when the client closes (the embedded emulator of `local()`).
     _on_close: list[Callable[[], None]]
@@ -253,6 +289,8 @@ class ClientBase:
     def from_env(cls, **overrides: Any) -> Self:
         """From the environment: ``QISKIT_IBM_TOKEN``, ``QISKIT_IBM_INSTANCE``, ``QISKIT_IBM_URL``,
         ``IAM_URL`` (as qiskit-ibm-runtime reads them); ``overrides`` are constructor arguments."""
+        from ._credentials import account_from_env
+
         kwargs = account_from_env().client_kwargs()
         kwargs.update({k: v for k, v in overrides.items() if v is not None})
         client = cls(**kwargs)
@@ -265,6 +303,8 @@ class ClientBase:
         cls, name: str | None = None, filename: str | None = None, **overrides: Any
     ) -> Self:
         """From qiskit-ibm-runtime's ``~/.qiskit/qiskit-ibm.json`` (named, or the default entry)."""
+        from ._credentials import load_saved_account
+
         kwargs = load_saved_account(name, filename).client_kwargs()
         kwargs.update({k: v for k, v in overrides.items() if v is not None})
         client = cls(**kwargs)
@@ -389,6 +429,8 @@ def _unpickle_client(
     # Only sync clients are shared: an async one belongs to the event loop that opens it.
     if cached is not None and cached._is_open():
         return cached
+    from ._credentials import account_from_env, load_saved_account
+
     if source[0] == "env":
         state["api_key"] = account_from_env().api_key.get_secret_value()
     elif source[0] == "saved":

@@ -27,8 +27,8 @@ from ._constants import (
     UNAUTHENTICATED_PATH_SUFFIXES,
     USER_AGENT,
 )
-from ._credentials import Secret
 from ._exceptions import AuthenticationError, body_snippet
+from ._secret import Secret
 
 logger = logging.getLogger("qiskit_runtime_rest")
 

@@ -17,8 +17,8 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 
 import httpx
 
-from .._credentials import Secret
 from .._exceptions import ApiConnectionError, AuthenticationError, error_from_response
+from .._secret import Secret
 from .._tokens import (
     Clock,
     Token,

@@ -22,7 +22,7 @@ from .._client_base import (
     resolve_settings,
 )
 from .._constants import DEFAULT_CONNECTION_LIMITS, IDEMPOTENT_EXTENSION
-from .._protocol import clean_params, read_json
+from .._wire import clean_params, read_json
 from ._auth import AsyncIAMTokenManager, AsyncRuntimeAuth, AsyncStaticToken
 from ._flavour import Opener, sleep
 from ._transport import AsyncRetryTransport

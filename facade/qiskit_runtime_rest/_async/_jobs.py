@@ -43,21 +43,13 @@ from .._jobs_base import (
     unknown_outcome,
     widths_from_params,
 )
-from .._protocol import (
-    Page,
-    expect_id,
-    job_list_params,
-    job_path,
-    page_rows,
-    read_json,
-    read_object,
-    require_id,
-)
+from .._protocol import Page, job_list_params, job_path, page_rows
 from .._pubs import build_envelope, estimator_params, sampler_params, validate_tags
 from .._results import EstimatorResult, SamplerResult
 from .._shapes import job_metrics
 from .._status import JobState, JobStatus
 from .._waiters import Backoff, Deadline, FailureBudget, raise_for_outcome
+from .._wire import expect_id, read_json, read_object, require_id
 from ._flavour import call_back, gather
 from ._requester import AsyncRequester
 

@@ -22,7 +22,7 @@ from .._exceptions import (
 )
 from .._jobs_base import EstimatorOptions, SamplerOptions, is_ambiguous
 from .._models import SessionDetails
-from .._protocol import read_object, require_id, session_create_body, session_path
+from .._protocol import session_create_body, session_path
 from .._results import EstimatorResult, SamplerResult
 from .._sessions_base import (
     SessionBase,
@@ -31,6 +31,7 @@ from .._sessions_base import (
     remember_session,
     session_search_params,
 )
+from .._wire import read_object, require_id
 from ._flavour import Opener, open_lazily
 from ._jobs import AsyncJob, AsyncJobs
 from ._requester import AsyncRequester

@@ -28,7 +28,6 @@ from .._exceptions import (
     QiskitRuntimeError,
     TranspilerServiceError,
 )
-from .._protocol import read_json
 from .._pubs import _circuit_to_qasm
 from .._transpile import check_optimization_level, require_qiskit, transpile_circuits
 from .._transpile import transpile_pubs as _transpile_pubs
@@ -40,6 +39,7 @@ from .._transpiled import (
     transpile_request,
 )
 from .._waiters import Backoff, Deadline, FailureBudget
+from .._wire import read_json
 from ._requester import AsyncRequester
 from ._resources import AsyncBackends
 

@@ -24,7 +24,7 @@ from .._client_base import (
     resolve_settings,
 )
 from .._constants import DEFAULT_CONNECTION_LIMITS, IDEMPOTENT_EXTENSION
-from .._protocol import clean_params, read_json
+from .._wire import clean_params, read_json
 from ._auth import IAMTokenManager, RuntimeAuth, StaticToken
 from ._flavour import sleep
 from ._transport import RetryTransport

@@ -38,12 +38,11 @@ from .._protocol import (
     backend_path,
     backends_list_params,
     limit_body,
-    read_json,
-    read_object,
     strings,
     tag_search_params,
     workload_params,
 )
+from .._wire import read_json, read_object
 from ._requester import Requester
 
 if TYPE_CHECKING:
