@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from qiskit_runtime_rest import RuntimeClient, ServerError
+from qiskit_runtime_rest import RuntimeClient, ServerError, UnexpectedResponseError
 from qiskit_runtime_rest._constants import (
     IDEMPOTENCY_LOOKUP_SETTLE,
     IDEMPOTENCY_LOOKUP_TIMEOUTS,
@@ -105,3 +105,13 @@ def test_a_lost_session_creation_with_no_session_found_raises_the_original_error
     with pytest.raises(ServerError):
         rt.batch("ibm_pittsburgh")
     assert len(api.calls("POST", "/v1/sessions")) == 1  # never created twice
+
+
+def test_a_session_creation_answer_without_an_id_is_a_typed_error_not_a_key_error(
+    rt: RuntimeClient, api: MockApi
+) -> None:
+    api.on("POST", "/v1/sessions", {"mode": "batch"})  # 200, but which session?
+    api.on("GET", "/v1/workloads", {"workloads": []})
+    with pytest.raises(UnexpectedResponseError, match="carries no id"):
+        rt.batch("ibm_pittsburgh")
+    assert len(api.calls("POST", "/v1/sessions")) == 1
