@@ -90,65 +90,39 @@ def resolve_settings(
     private_endpoint: bool,
 ) -> Settings:
     try:
-        return _resolve(
-            api_key=api_key,
-            bearer_token=bearer_token,
-            crn=crn,
-            base_url=base_url,
-            iam_url=iam_url,
-            api_version=api_version,
-            timeout=timeout,
-            max_retries=max_retries,
-            private_endpoint=private_endpoint,
+        credential, refreshable = _credential(api_key, bearer_token)
+        if crn is None:
+            raise InvalidInputError(
+                "crn= is required: the Service-CRN of your Qiskit Runtime instance"
+            )
+        from ._crn import Crn, api_base_url, iam_base_url, normalize_base_url
+
+        parsed = Crn.parse(crn)
+        version = api_version or DEFAULT_API_VERSION
+        if not _API_VERSION.match(version):
+            raise InvalidInputError(f"api_version must look like YYYY-MM-DD, got {version!r}")
+        if max_retries is not None and (isinstance(max_retries, bool) or max_retries < 0):
+            raise InvalidInputError(f"max_retries must be >= 0, got {max_retries!r}")
+        return Settings(
+            crn=parsed,
+            base_url=normalize_base_url(base_url)
+            if base_url
+            else api_base_url(parsed, private_endpoint=private_endpoint),
+            iam_url=iam_url or iam_base_url(parsed, private_endpoint=private_endpoint),
+            api_version=version,
+            timeout=as_timeout(timeout) or DEFAULT_TIMEOUT,
+            policy=RetryPolicy(
+                max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
+                # max_retries=0 means "no retries", rate limits included
+                max_rate_limit_retries=MAX_RATE_LIMIT_RETRIES if max_retries != 0 else 0,
+            ),
+            credential=credential,
+            refreshable=refreshable,
         )
     finally:
         # A traceback of a failed construction shows this frame's locals: no credential in them
-        # (a base_url may carry a password too).
+        # (and a base_url may carry a password).
         api_key = bearer_token = base_url = None
-
-
-def _resolve(
-    *,
-    api_key: str | None,
-    bearer_token: str | None,
-    crn: str | None,
-    base_url: str | None,
-    iam_url: str | None,
-    api_version: str | None,
-    timeout: TimeoutArg,
-    max_retries: int | None,
-    private_endpoint: bool,
-) -> Settings:
-    try:
-        credential, refreshable = _credential(api_key, bearer_token)
-    finally:
-        api_key = bearer_token = None
-    if crn is None:
-        raise InvalidInputError("crn= is required: the Service-CRN of your Qiskit Runtime instance")
-    from ._crn import Crn, api_base_url, iam_base_url, normalize_base_url
-
-    parsed = Crn.parse(crn)
-    version = api_version or DEFAULT_API_VERSION
-    if not _API_VERSION.match(version):
-        raise InvalidInputError(f"api_version must look like YYYY-MM-DD, got {version!r}")
-    if max_retries is not None and (isinstance(max_retries, bool) or max_retries < 0):
-        raise InvalidInputError(f"max_retries must be >= 0, got {max_retries!r}")
-    return Settings(
-        crn=parsed,
-        base_url=normalize_base_url(base_url)
-        if base_url
-        else api_base_url(parsed, private_endpoint=private_endpoint),
-        iam_url=iam_url or iam_base_url(parsed, private_endpoint=private_endpoint),
-        api_version=version,
-        timeout=as_timeout(timeout) or DEFAULT_TIMEOUT,
-        policy=RetryPolicy(
-            max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
-            # max_retries=0 means "no retries", rate limits included
-            max_rate_limit_retries=MAX_RATE_LIMIT_RETRIES if max_retries != 0 else 0,
-        ),
-        credential=credential,
-        refreshable=refreshable,
-    )
 
 
 def _credential(api_key: str | None, bearer_token: str | None) -> tuple[Secret, bool]:
@@ -202,6 +176,22 @@ def raw_client(base_url: str) -> AuthenticatedClient:
     return AuthenticatedClient(base_url=base_url, token=_RAW_TOKEN_MARKER)
 
 
+class _LazyFunction:
+    """A module function exposed as a class attribute, its module imported on first access."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module = module
+        self._name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> Callable[..., Path]:
+        from importlib import import_module
+
+        function: Callable[..., Path] = getattr(
+            import_module(self._module, __package__), self._name
+        )
+        return function
+
+
 class ClientBase:
     """What both clients share: settings, repr, the read-only views, the other constructors."""
 
@@ -230,36 +220,8 @@ class ClientBase:
             f"api_version={self.api_version!r}, auth={kind!r})"
         )
 
-    @staticmethod
-    def save_account(
-        *,
-        api_key: str,
-        crn: str,
-        name: str | None = None,
-        filename: str | os.PathLike[str] | None = None,
-        url: str | None = None,
-        channel: str = "ibm_quantum_platform",
-        private_endpoint: bool = False,
-        verify: bool = True,
-        set_as_default: bool = False,
-        overwrite: bool = False,
-    ) -> Path:
-        """Save an account in qiskit-ibm-runtime's ``~/.qiskit/qiskit-ibm.json`` format, in a
-        file only its owner can read (0600); ``from_saved_account(name)`` reads it back."""
-        from ._credentials import save_account
-
-        return save_account(
-            api_key=api_key,
-            crn=crn,
-            name=name,
-            filename=filename,
-            url=url,
-            channel=channel,
-            private_endpoint=private_endpoint,
-            verify=verify,
-            set_as_default=set_as_default,
-            overwrite=overwrite,
-        )
+    # `_credentials.save_account` itself, loaded on first use: RuntimeClient.save_account(...)
+    save_account = _LazyFunction("._credentials", "save_account")
 
     # Things to stop when the client closes (the embedded emulator of `local()`).
     _on_close: list[Callable[[], None]]
