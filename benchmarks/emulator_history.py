@@ -19,6 +19,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 from qiskit_runtime_emulator import Emulator, JobDelays
@@ -109,6 +110,7 @@ def main() -> int:
             time.sleep(0.05)
         job = job_ids[0]
         account = emu.config.account_id
+        hour_ago = datetime.fromtimestamp(time.time() - 3600, UTC).isoformat()
         routes: dict[str, Callable[[], httpx.Response]] = {
             "GET /versions": lambda: client.get("/versions"),
             "GET /jobs": lambda: client.get("/jobs", params={"limit": 20}),
@@ -120,7 +122,9 @@ def main() -> int:
             "GET /jobs/{id}/results": lambda: client.get(f"/jobs/{job}/results"),
             "GET /jobs/{id}/logs": lambda: client.get(f"/jobs/{job}/logs"),
             "GET /jobs/{id}/metrics": lambda: client.get(f"/jobs/{job}/metrics"),
-            "GET /tags?search": lambda: client.get("/tags", params={"search": "min"}),
+            "GET /tags?search": lambda: client.get(
+                "/tags", params={"type": "job", "search": "min"}
+            ),
             "POST /jobs (accepted, then fails fast)": lambda: client.post(
                 "/jobs", json={"program_id": "noise-learner", "backend": "ibm_emulator"}
             ),
@@ -136,6 +140,12 @@ def main() -> int:
             "GET /analytics/usage": lambda: client.get("/analytics/usage"),
             "GET /analytics/usage_grouped": lambda: client.get(
                 "/analytics/usage_grouped", params={"group_by": "backend"}
+            ),
+            "GET /analytics/usage (the last hour)": lambda: client.get(
+                "/analytics/usage", params={"interval_start": hour_ago}
+            ),
+            "GET /analytics/usage_grouped_by_date": lambda: client.get(
+                "/analytics/usage_grouped_by_date", params={"group_by": "instance"}
             ),
             "GET /analytics/filters": lambda: client.get("/analytics/filters"),
         }

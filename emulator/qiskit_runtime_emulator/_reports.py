@@ -1,17 +1,19 @@
 """Read-only views over the stored jobs and sessions: workloads and usage analytics.
 
-The service gathers the records under its lock; everything here works on those snapshots.
+The service gathers the records under its lock; everything here works on those snapshots, or,
+for the analytics, on the store's ``UsageIndex`` (read under the same lock).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ._analytics import Figures, UsageIndex
 from ._constants import (
     ANALYTICS_MAX_DAYS,
     DEFAULT_PLAN_ID,
@@ -25,14 +27,13 @@ from ._store import JobRecord, SessionRecord
 __all__ = [
     "Scope",
     "WorkloadQuery",
-    "analytics_scope",
     "filters",
     "job_item",
     "job_usage",
     "session_item",
+    "usage",
     "usage_grouped",
     "usage_grouped_by_date",
-    "usage_metrics",
     "workload_page",
 ]
 
@@ -43,7 +44,6 @@ _JOB_STATUS = {
     "Failed": "failed",
     "Cancelled": "canceled",
 }
-_DAY_SECONDS = 86400.0
 DEFAULT_ANALYTICS_DAYS = 7  # the interval when only interval_end is given
 
 _SESSION_STATUS = {"open": "pending", "active": "in_progress", "inactive": "in_progress"}
@@ -115,55 +115,6 @@ def session_item(session: SessionRecord, members: Sequence[JobRecord], crn: str)
     if session.closed_at is not None:
         item["ended"] = format_epoch(session.closed_at)
     return item
-
-
-def _stats(values: Sequence[float]) -> tuple[float, float, float]:
-    total = float(sum(values))
-    return total, (total / len(values) if values else 0.0), float(max(values, default=0.0))
-
-
-def usage_metrics(jobs: Sequence[JobRecord], sessions: Sequence[SessionRecord]) -> dict[str, Any]:
-    """The usage analytics block (milliseconds) for a set of jobs and the sessions they ran in."""
-    usage_ms = {job.id: (job.quantum_seconds or 0) * 1000.0 for job in jobs}
-    modes = {session.id: session.mode for session in sessions}
-    per_session: dict[str, float] = {}
-    individual: list[float] = []
-    for job in jobs:
-        if job.session_id:
-            per_session[job.session_id] = per_session.get(job.session_id, 0.0) + usage_ms[job.id]
-        else:
-            individual.append(usage_ms[job.id])
-    batch = [ms for sid, ms in per_session.items() if modes.get(sid) == "batch"]
-    dedicated = [ms for sid, ms in per_session.items() if modes.get(sid) != "batch"]
-    queue = [(job.running_at - job.created) * 1000.0 for job in jobs if job.running_at is not None]
-    sessions_total, sessions_avg, sessions_max = _stats(list(per_session.values()))
-    batch_total, batch_avg, batch_max = _stats(batch)
-    dedicated_total, dedicated_avg, dedicated_max = _stats(dedicated)
-    individual_total, individual_avg, individual_max = _stats(individual)
-    queue_total, queue_avg, queue_max = _stats(queue)
-    return {
-        "usage": float(sum(usage_ms.values())),
-        "jobs": len(jobs),
-        "sessions": len(per_session),
-        "sessions_usage": sessions_total,
-        "avg_sessions_usage": sessions_avg,
-        "max_sessions_usage": sessions_max,
-        "batch_sessions": len(batch),
-        "batch_sessions_usage": batch_total,
-        "avg_batch_sessions_usage": batch_avg,
-        "max_batch_sessions_usage": batch_max,
-        "dedicated_sessions": len(dedicated),
-        "dedicated_sessions_usage": dedicated_total,
-        "avg_dedicated_sessions_usage": dedicated_avg,
-        "max_dedicated_sessions_usage": dedicated_max,
-        "individual_jobs": len(individual),
-        "individual_jobs_usage": individual_total,
-        "avg_individual_jobs_usage": individual_avg,
-        "max_individual_jobs_usage": individual_max,
-        "queue_time": queue_total,
-        "avg_queue_time": queue_avg,
-        "max_queue_time": queue_max,
-    }
 
 
 def _day_buckets(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
@@ -276,66 +227,93 @@ def workload_page(
 
 @dataclass(frozen=True)
 class Scope:
-    """The jobs an analytics query covers, and the sessions they ran in."""
+    """What an analytics query covers: an interval and the (backend, user) slices it keeps."""
 
-    jobs: list[JobRecord]
-    sessions: list[SessionRecord]
+    start: float | None
+    end: float | None
+    backends: frozenset[str]
+    users: frozenset[str]
+    empty: bool  # another instance or plan: nothing of this one counts
+
+    @classmethod
+    def parse(cls, query: QueryLike, crn: str) -> Scope:
+        instances = query.getlist("instance")
+        plans = set(query.getlist("plan"))
+        return cls(
+            start=time_param(query, "interval_start"),
+            end=time_param(query, "interval_end"),
+            backends=frozenset(query.getlist("backend")),
+            users=frozenset(query.getlist("user_id")),
+            empty=bool(
+                (instances and crn not in instances) or (plans and DEFAULT_PLAN_ID not in plans)
+            ),
+        )
+
+    def grouping(self, key: Callable[[str, str], str]) -> Callable[[str, str], str | None]:
+        """``key(backend, user_id)`` for the slices this scope keeps, None for the others."""
+
+        def group(backend: str, user_id: str) -> str | None:
+            if self.empty or (self.backends and backend not in self.backends):
+                return None
+            if self.users and user_id not in self.users:
+                return None
+            return key(backend, user_id)
+
+        return group
+
+    def collect(
+        self,
+        index: UsageIndex,
+        key: Callable[[str, str], str],
+        start: float | None = None,
+        end: float | None = None,
+    ) -> dict[str, Figures]:
+        """The scope's figures per ``key``, within [start, end) too when given."""
+        lo = _bound(max, self.start, start)
+        hi = _bound(min, self.end, end)
+        if self.empty:
+            return {}
+        return index.collect(lo, hi, self.grouping(key))
 
 
-def analytics_scope(
-    jobs: Iterable[JobRecord], sessions: Iterable[SessionRecord], crn: str, query: QueryLike
-) -> Scope:
-    instances = query.getlist("instance")
-    plans = set(query.getlist("plan"))
-    if (instances and crn not in instances) or (plans and DEFAULT_PLAN_ID not in plans):
-        return Scope([], [])
-    backends = set(query.getlist("backend"))
-    users = set(query.getlist("user_id"))
-    start = time_param(query, "interval_start")
-    end = time_param(query, "interval_end")
-    selected = [
-        job
-        for job in jobs
-        if (not backends or job.backend in backends)
-        and (not users or job.user_id in users)
-        and (start is None or job.created >= start)
-        and (end is None or job.created < end)
-    ]
-    used = {job.session_id for job in selected if job.session_id}
-    return Scope(selected, [session for session in sessions if session.id in used])
+def _bound(pick: Callable[[float, float], float], a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else pick(a, b)
 
 
-def usage_grouped(scope: Scope, crn: str, query: QueryLike) -> dict[str, Any]:
-    keys: dict[str, Callable[[JobRecord], str]] = {
-        "instance": lambda job: crn,
-        "backend": lambda job: job.backend,
-        "user_id": lambda job: job.user_id,
-        "plan": lambda job: DEFAULT_PLAN_ID,
-        "subscription_id": lambda job: DEFAULT_SUBSCRIPTION_ID,
+def _instance(backend: str, user_id: str) -> str:
+    return ""
+
+
+def usage(scope: Scope, index: UsageIndex) -> dict[str, Any]:
+    return scope.collect(index, _instance).get("", Figures()).metrics()
+
+
+def usage_grouped(scope: Scope, index: UsageIndex, crn: str, query: QueryLike) -> dict[str, Any]:
+    keys: dict[str, Callable[[str, str], str]] = {
+        "instance": lambda backend, user: crn,
+        "backend": lambda backend, user: backend,
+        "user_id": lambda backend, user: user,
+        "plan": lambda backend, user: DEFAULT_PLAN_ID,
+        "subscription_id": lambda backend, user: DEFAULT_SUBSCRIPTION_ID,
     }
     group_by = query.get("group_by")
     if group_by not in keys:
         raise bad_request(f"group_by must be one of {', '.join(keys)}.")
-    groups: dict[str, list[JobRecord]] = {}
-    for job in scope.jobs:
-        groups.setdefault(keys[group_by](job), []).append(job)
-    return {
-        "data": [
-            {"key": key, **usage_metrics(members, scope.sessions)}
-            for key, members in sorted(groups.items())
-        ]
-    }
+    groups = scope.collect(index, keys[group_by])
+    return {"data": [{"key": key, **groups[key].metrics()} for key in sorted(groups)]}
 
 
-def usage_grouped_by_date(scope: Scope, crn: str, query: QueryLike) -> dict[str, Any]:
+def usage_grouped_by_date(
+    scope: Scope, index: UsageIndex, crn: str, query: QueryLike
+) -> dict[str, Any]:
     """One row per UTC day the interval touches (at least one), at most ``ANALYTICS_MAX_DAYS``.
 
-    Jobs are bucketed in one pass, so the cost is the interval's jobs plus its days.
+    Each row reads the day's aggregates, so the cost is the interval's days, not its jobs.
     """
     if query.get("group_by") != "instance":
         raise bad_request("group_by must be instance.")
-    end_ts = time_param(query, "interval_end")
-    start_ts = time_param(query, "interval_start")
+    end_ts = scope.end
+    start_ts = scope.start
     end = datetime.fromtimestamp(end_ts, UTC) if end_ts is not None else datetime.now(UTC)
     start = (
         datetime.fromtimestamp(start_ts, UTC)
@@ -349,26 +327,24 @@ def usage_grouped_by_date(scope: Scope, crn: str, query: QueryLike) -> dict[str,
         raise bad_request(
             f"The interval covers {len(buckets)} days; at most {ANALYTICS_MAX_DAYS} are allowed."
         )
-    first_day = buckets[0][0].timestamp()
-    per_day: list[list[JobRecord]] = [[] for _ in buckets]
-    for job in scope.jobs:
-        index = int((job.created - first_day) // _DAY_SECONDS)
-        if 0 <= index < len(per_day):
-            per_day[index].append(job)
-    data = [
-        {
-            "key": crn,
-            "interval_start": format_time(day_start),
-            "interval_end": format_time(day_end),
-            **usage_metrics(members, scope.sessions),
-        }
-        for (day_start, day_end), members in zip(buckets, per_day, strict=True)
-    ]
+    data = []
+    for day_start, day_end in buckets:
+        figures = scope.collect(index, _instance, day_start.timestamp(), day_end.timestamp())
+        data.append(
+            {
+                "key": crn,
+                "interval_start": format_time(day_start),
+                "interval_end": format_time(day_end),
+                **figures.get("", Figures()).metrics(),
+            }
+        )
     return {"interval_start": format_time(start), "interval_end": format_time(end), "data": data}
 
 
-def filters(scope: Scope, backends: list[str], crn: str, default_user: str) -> dict[str, Any]:
-    users = sorted({job.user_id for job in scope.jobs}) or [default_user]
+def filters(
+    scope: Scope, index: UsageIndex, backends: list[str], crn: str, default_user: str
+) -> dict[str, Any]:
+    users = sorted(scope.collect(index, lambda backend, user: user)) or [default_user]
     return {
         "backends": [{"name": name} for name in backends],
         "instances": [{"id": crn, "deleted": False}],

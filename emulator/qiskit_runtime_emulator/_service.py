@@ -873,19 +873,19 @@ class EmulatorService:
         return reports.workload_page(parsed, page, total, page_url)
 
     def analytics(self, kind: str, query: QueryLike) -> dict[str, Any]:
-        """One of the ``/v1/analytics/{kind}`` documents."""
+        """One of the ``/v1/analytics/{kind}`` documents, from the store's usage aggregates."""
+        crn = self.config.crn
+        scope = reports.Scope.parse(query, crn)
         with self.store.lock:
-            scope = reports.analytics_scope(
-                self.store.jobs.values(), self.store.sessions.values(), self.config.crn, query
-            )
-        if kind == "usage":
-            return reports.usage_metrics(scope.jobs, scope.sessions)
-        if kind == "usage_grouped":
-            return reports.usage_grouped(scope, self.config.crn, query)
-        if kind == "usage_grouped_by_date":
-            return reports.usage_grouped_by_date(scope, self.config.crn, query)
-        default_user = self.issuer.user_for_key(self.config.api_keys[0]) or ""
-        return reports.filters(scope, list(self.devices), self.config.crn, default_user)
+            index = self.store.analytics
+            if kind == "usage":
+                return reports.usage(scope, index)
+            if kind == "usage_grouped":
+                return reports.usage_grouped(scope, index, crn, query)
+            if kind == "usage_grouped_by_date":
+                return reports.usage_grouped_by_date(scope, index, crn, query)
+            default_user = self.issuer.user_for_key(self.config.api_keys[0]) or ""
+            return reports.filters(scope, index, list(self.devices), crn, default_user)
 
     # ---------------------------------------------------------------------------- scenarios
 

@@ -5,8 +5,9 @@ emulator sees the same jobs, results and sessions (``--state FILE``).
 
 Every route must cost the same after 20,000 jobs as after one, so the store keeps indexes up to
 date as jobs are saved: jobs in creation order, the pending ones, jobs per session, backend,
-program and tag, a trigram index of the distinct tags, and quantum seconds per usage month.
-Queries start from the smallest index that applies instead of scanning every job.
+program and tag, a trigram index of the distinct tags, quantum seconds per usage month, and the
+usage analytics by time bucket, backend and user (``_analytics.UsageIndex``). Queries start from
+the smallest index that applies instead of scanning every job.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+
+from ._analytics import JobFacts, UsageIndex
 
 __all__ = ["JobRecord", "SessionRecord", "Store", "usage_month"]
 
@@ -163,13 +166,11 @@ class Store:
         self.by_tag: dict[str, dict[str, None]] = {}
         self._tags_by_trigram: dict[str, set[str]] = {}
         self.quantum_seconds_per_month: defaultdict[str, float] = defaultdict(float)
+        self.analytics = UsageIndex()
 
     def _load(self) -> None:
         assert self._db is not None
-        jobs = [JobRecord(**json.loads(doc)) for (doc,) in self._db.execute("SELECT doc FROM jobs")]
-        for job in sorted(jobs, key=lambda j: (j.created, j.id)):
-            self.jobs[job.id] = job
-            self._index(job)
+        # Sessions first: the analytics count a job under its session's mode.
         sessions = []
         for (doc,) in self._db.execute("SELECT doc FROM sessions"):
             data = json.loads(doc)
@@ -177,6 +178,10 @@ class Store:
             sessions.append(SessionRecord(**data))
         for session in sorted(sessions, key=lambda s: (s.started_at, s.id)):
             self.sessions[session.id] = session
+        jobs = [JobRecord(**json.loads(doc)) for (doc,) in self._db.execute("SELECT doc FROM jobs")]
+        for job in sorted(jobs, key=lambda j: (j.created, j.id)):
+            self.jobs[job.id] = job
+            self._index(job)
         for key, doc in self._db.execute("SELECT id, doc FROM settings"):
             self.settings[key] = json.loads(doc)
 
@@ -196,6 +201,7 @@ class Store:
         with self.lock:
             self.jobs.pop(job_id, None)
             self._unindex(job_id)
+            self.analytics.update(job_id, None)
             if self._db is not None:
                 self._db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
@@ -212,7 +218,20 @@ class Store:
 
     # ------------------------------------------------------------------------------ indexes
 
+    def _facts(self, job: JobRecord) -> JobFacts:
+        session = self.sessions.get(job.session_id) if job.session_id else None
+        return JobFacts(
+            created=job.created,
+            backend=job.backend,
+            user_id=job.user_id,
+            session_id=job.session_id or None,
+            batch=session is not None and session.mode == "batch",
+            usage_ms=(job.quantum_seconds or 0) * 1000.0,
+            queue_ms=None if job.running_at is None else (job.running_at - job.created) * 1000.0,
+        )
+
     def _index(self, job: JobRecord) -> None:
+        self.analytics.update(job.id, self._facts(job))
         keys = _IndexKeys.of(job)
         if self._keys.get(job.id) == keys:
             return
