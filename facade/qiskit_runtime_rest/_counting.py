@@ -41,8 +41,12 @@ K = TypeVar("K", bound=Hashable)
 # dict this way avoids both a Counter's different repr and a copy of a possibly huge Counter.
 _count_elements: Callable[[dict[Any, int], Iterable[Any]], None] = collections._count_elements  # type: ignore[attr-defined]
 
-_PROBE_SHOTS = 2048
-"""The first shots, looked at to guess how many distinct outcomes there are."""
+_PROBE_SHOTS = 1 << 14
+"""At most this many first shots (a 64th of them, at least ``_MIN_PROBE_SHOTS``) are looked at
+to guess how many distinct outcomes there are, and to fill the token table with all but the
+rarest."""
+
+_MIN_PROBE_SHOTS = 2048
 
 _SCAN_DISTINCT = 4
 """At most this many distinct samples in the probe: one ``str.count`` scan each (a scan costs
@@ -51,6 +55,9 @@ about a twentieth of ``json.loads`` of the same samples)."""
 _SPARSE_DISTINCT = 256
 """At most this many: the numpy token table; more, and the samples are tallied or parsed."""
 
+_TABLE_SHOTS = 1 << 15
+"""The token table's fixed costs (a table, a probe) pay off from about this many shots."""
+
 _REPEATS = 4
 """Tally the distinct strings first only if each is expected to repeat this often on average."""
 
@@ -58,8 +65,11 @@ _NUMPY_IMPORT_SHOTS = 200_000
 """numpy is imported for a register of at least this many shots, where it saves more than its
 import costs (~0.1 s); below that it is used only if something imported it already."""
 
-_PIECE_CHARS = 1 << 19
-"""Characters of joined samples handed to numpy at a time (the buffers stay cache-sized)."""
+_PIECE_CHARS = 1 << 18
+"""At most this many characters of joined samples are handed to numpy at a time, and at most a
+sixteenth of them: numpy's buffers (about 32 bytes per sample of the piece) then fit in what
+``json.loads`` freed (the body's decoded text, two bytes a sample longer than the joined
+samples)."""
 
 _CHUNK_SHOTS = 1 << 16
 """Rows of packed shots handled at a time."""
@@ -143,15 +153,16 @@ class HexShots:
         flat = self._flat
         if not flat:
             return {}
-        probe = dict.fromkeys(flat[:_PROBE_SHOTS])  # first-seen order, as Counter would give
+        probed = min(_PROBE_SHOTS, max(_MIN_PROBE_SHOTS, len(flat) // 64))
+        probe = dict.fromkeys(flat[:probed])  # first-seen order, as Counter would give
         by_text: dict[Any, int] | None = None
         if len(probe) <= _SCAN_DISTINCT:
             by_text = _scan_counts(flat, list(probe))
-        elif len(probe) <= _SPARSE_DISTINCT:
+        elif len(probe) <= _SPARSE_DISTINCT and len(flat) >= _TABLE_SHOTS:
             np = numpy_for(len(flat))
             if np is not None:
                 by_text = _TokenTable(np, list(probe)).count(flat)
-        elif not _repeats_enough(len(probe), min(len(flat), _PROBE_SHOTS), len(flat)):
+        elif not _repeats_enough(len(probe), min(len(flat), probed), len(flat)):
             return None
         return _parsed(tally(flat) if by_text is None else by_text)
 
@@ -197,6 +208,8 @@ def _scan_counts(flat: Sequence[Any], keys: list[Any]) -> dict[str, int] | None:
 
 
 _TOKEN_BYTES = 8
+_REHASH_SHOTS = 32
+"""Shots of samples missing from the table, in one piece, that make it worth rebuilding."""
 _TOKEN_PAD = "," * _TOKEN_BYTES
 # Keeps the last n bytes of a little-endian 8-byte word (its high bytes), for n = 0..8.
 _TOKEN_MASKS = tuple(((1 << 64) - 1) ^ ((1 << (8 * (8 - n))) - 1) for n in range(9))
@@ -213,41 +226,47 @@ class _TokenTable:
     length plus its opening ``,`` (the distance between separators), that word *is* the sample,
     byte for byte. A multiplicative hash, re-drawn until it is perfect on the known samples, maps
     each word to a slot, and the word stored in that slot must equal it: every shot is proven to
-    be the known sample it is counted as. A sample not known yet joins the table (so the table
-    keeps first-seen order) and its piece is counted again; past ``_SPARSE_DISTINCT`` known
-    samples, or for any sample that is not a short ASCII string, the table gives up.
+    be the known sample it is counted as. The few shots of samples not known yet are counted one
+    by one, and their samples join the table (which so keeps first-seen order). Past
+    ``_SPARSE_DISTINCT`` known samples, or for any sample that is not a short ASCII string, the
+    table gives up.
     """
 
     def __init__(self, np: Any, tokens: list[Any]) -> None:
         self._np = np
         self._masks = np.array(_TOKEN_MASKS, dtype=np.uint64)
-        self._tokens: list[str] = []
+        self._index: dict[str, int] = {}
         self._words: list[int] = []
-        self._ok = self._add(tokens)
+        self._ok = self._add(tokens) and self._rehash()
 
     def _add(self, tokens: Iterable[Any]) -> bool:
         for token in tokens:
+            if token in self._index:
+                continue
             if not (isinstance(token, str) and token.isascii() and len(token) < _TOKEN_BYTES):
                 return False
-            self._tokens.append(token)
+            self._index[token] = len(self._words)
             self._words.append(int.from_bytes(("," + token).encode().rjust(8, b"\0"), "little"))
-        return len(self._tokens) <= _SPARSE_DISTINCT and self._rehash()
+        return len(self._words) <= _SPARSE_DISTINCT
 
     def _rehash(self) -> bool:
         np = self._np
         words = np.array(self._words, dtype=np.uint64)
-        # About twice the bits needed: a perfect hash is found within a few tries.
-        bits = max(8, 2 * (len(self._words) - 1).bit_length() - 1)
-        for value in _MULTIPLIERS:
-            multiplier = np.uint64(value)
-            slots = (words * multiplier) >> np.uint64(64 - bits)
-            if np.unique(slots).size == slots.size:
-                self._multiplier = multiplier
-                self._shift = np.uint64(64 - bits)
-                self._slots = slots.astype(np.intp)
-                self._table = np.zeros(1 << bits, dtype=np.uint64)
-                self._table[self._slots] = words
-                return True
+        # Twice the bits needed, less two: a small table (16 kB for 256 samples), and a perfect
+        # hash found within about ten tries, each a multiplication and a set of 256 numbers.
+        smallest = max(6, 2 * (len(self._words) - 1).bit_length() - 2)
+        for bits in range(smallest, smallest + 4):
+            for value in _MULTIPLIERS:
+                multiplier = np.uint64(value)
+                slots = (words * multiplier) >> np.uint64(64 - bits)
+                if len(set(slots.tolist())) == slots.size:
+                    self._multiplier = multiplier
+                    self._shift = np.uint64(64 - bits)
+                    self._table = np.zeros(1 << bits, dtype=np.uint64)
+                    self._table[slots] = words
+                    self._token_of_slot = np.zeros(1 << bits, dtype=np.uint16)
+                    self._token_of_slot[slots] = np.arange(words.size, dtype=np.uint16)
+                    return True
         return False
 
     def count(self, flat: Sequence[Any]) -> dict[str, int] | None:
@@ -261,41 +280,56 @@ class _TokenTable:
             return None
         if not text.isascii():
             return None
-        totals = [0] * len(self._tokens)
+        piece_chars = min(_PIECE_CHARS, max(1 << 12, len(text) // 16))
+        totals = [0] * len(self._words)
         shots = start = 0
         while start <= len(text):
             # A piece of whole samples, each closed by a ",", behind _TOKEN_BYTES of context
             # that ends with the "," before its first sample.
-            stop = text.find(",", start + _PIECE_CHARS) + 1 or len(text) + 1
+            stop = text.find(",", start + piece_chars) + 1 or len(text) + 1
             piece = text[start - _TOKEN_BYTES : stop] if start else _TOKEN_PAD + text[:stop]
             data = (piece if stop <= len(text) else piece + ",").encode()
             start = stop
             ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord(","))
             ends = ends[data.count(b",", 0, _TOKEN_BYTES) :]
+            if shots + ends.size > len(flat):  # a sample holding a ","
+                return None
             lengths = np.diff(ends, prepend=_TOKEN_BYTES - 1)  # each sample and its ","
+            windows = np.ndarray((len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
+            ends -= _TOKEN_BYTES
+            words = windows[ends]
+            del ends
             try:
-                masks = self._masks[lengths]
+                words &= self._masks[lengths]
             except IndexError:  # a sample longer than seven characters
                 return None
-            windows = np.ndarray((len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
-            words = windows[ends - _TOKEN_BYTES] & masks
-            while True:
-                slots = ((words * self._multiplier) >> self._shift).view(np.intp)
-                known = self._table[slots] == words
-                if known.all():
-                    break
-                unknown = np.flatnonzero(~known)[: _SPARSE_DISTINCT + 1].tolist()
-                if shots + ends.size > len(flat):  # a sample holding a ","
+            del lengths
+            slots = words * self._multiplier
+            slots >>= self._shift
+            slots = slots.view(np.intp)
+            known = self._table[slots] == words
+            if known.all():
+                ids = self._token_of_slot[slots]
+            else:
+                unknown = np.flatnonzero(~known)
+                if unknown.size > _SPARSE_DISTINCT * 8:  # not a tail of rare samples
                     return None
-                if not self._add(dict.fromkeys(flat[shots + i] for i in unknown)):
+                ids = self._token_of_slot[slots[known]]
+                new = [flat[shots + i] for i in unknown.tolist()]
+                if not self._add(new):
                     return None
-                totals.extend([0] * (len(self._tokens) - len(totals)))
-            found = np.bincount(slots, minlength=self._table.size)[self._slots].tolist()
+                totals.extend([0] * (len(self._words) - len(totals)))
+                for token in new:
+                    totals[self._index[token]] += 1
+                # Rare samples are cheaper counted one by one than hashed again.
+                if unknown.size >= _REHASH_SHOTS and not self._rehash():
+                    return None
+            found = np.bincount(ids, minlength=len(totals)).tolist()
             totals = [a + b for a, b in zip(totals, found, strict=True)]
-            shots += ends.size
+            shots += words.size
         if shots != len(flat):  # a sample holding a ","
             return None
-        return {token: n for token, n in zip(self._tokens, totals, strict=True) if n}
+        return {token: totals[i] for token, i in self._index.items() if totals[i]}
 
 
 def _small_value_counts(np: Any, chunks: Iterable[Any]) -> dict[int, int]:
@@ -373,27 +407,32 @@ class PackedShots:
             index_of[distinct] = np.arange(len(distinct))
             every = np.concatenate(values) if values else np.zeros(0, dtype=np.uint16)
             return distinct, index_of[every]
-        # Wider: the values seen in a probe are the candidates; each row is hashed to one of
-        # them, and the match is then proven word by word.
-        probe = next(self._chunk_words(), None)
-        if probe is None:
-            return [], np.zeros(0, dtype=np.intp)
-        candidates, first = np.unique(probe[:_PROBE_SHOTS], axis=0, return_index=True)
-        if len(candidates) > _SPARSE_DISTINCT:
-            return None
-        candidates = candidates[np.argsort(first, kind="stable")]
+        # Wider: the distinct rows seen so far are the candidates, each row is hashed to one of
+        # them (binary search over their sorted hashes), and the match is proven word by word.
+        # Rows matching none join the candidates (in first-seen order), up to _SPARSE_DISTINCT.
+        candidates = np.zeros((0, max(1, -(-self._rows.shape[1] // 8))), dtype=np.uint64)
         mix = np.arange(1, 2 * candidates.shape[1], 2, dtype=np.uint64) * np.uint64(0x9E3779B1)
-        keys = (candidates * mix).sum(axis=1, dtype=np.uint64)
-        by_key = np.argsort(keys)
-        sorted_keys = keys[by_key]
-        if np.unique(keys).size != keys.size:
-            return None
         ids = []
         for words in self._chunk_words():
-            slot = np.searchsorted(sorted_keys, (words * mix).sum(axis=1, dtype=np.uint64))
-            chunk_ids = by_key[slot.clip(0, keys.size - 1)]
-            if not (candidates[chunk_ids] == words).all():
-                return None
+            while True:
+                keys = (candidates * mix).sum(axis=1, dtype=np.uint64)
+                by_key = np.argsort(keys)
+                if np.unique(keys).size != keys.size:
+                    return None
+                if keys.size:
+                    row_keys = (words * mix).sum(axis=1, dtype=np.uint64)
+                    slot = np.searchsorted(keys[by_key], row_keys).clip(0, keys.size - 1)
+                    chunk_ids = by_key[slot]
+                    matched = (candidates[chunk_ids] == words).all(axis=1)
+                    if matched.all():
+                        break
+                    missing = words[~matched]
+                else:
+                    missing = words
+                new, first = np.unique(missing, axis=0, return_index=True)
+                if len(candidates) + len(new) > _SPARSE_DISTINCT:
+                    return None
+                candidates = np.concatenate([candidates, new[np.argsort(first, kind="stable")]])
             ids.append(chunk_ids)
         values = []
         for row in candidates.tolist():
@@ -401,7 +440,7 @@ class PackedShots:
             for word in row:
                 value = (value << 64) | word
             values.append(value)
-        return values, np.concatenate(ids)
+        return values, np.concatenate(ids) if ids else np.zeros(0, dtype=np.intp)
 
     def few_int_counts(self) -> dict[int, int] | None:
         if self._num_bits <= 16:

@@ -34,10 +34,12 @@ SETTINGS = settings(
 def small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
     """Thresholds small enough that every path runs on inputs of a hundred shots."""
     monkeypatch.setattr(_counting, "_PROBE_SHOTS", 16)
+    monkeypatch.setattr(_counting, "_MIN_PROBE_SHOTS", 16)
     monkeypatch.setattr(_counting, "_PIECE_CHARS", 40)
     monkeypatch.setattr(_counting, "_CHUNK_SHOTS", 7)
     monkeypatch.setattr(_counting, "_SCAN_DISTINCT", 2)
     monkeypatch.setattr(_counting, "_SPARSE_DISTINCT", 12)
+    monkeypatch.setattr(_counting, "_TABLE_SHOTS", 0)
 
 
 @pytest.fixture(params=["numpy", "no numpy"])
