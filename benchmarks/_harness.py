@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyperf  # type: ignore[import-untyped]
+import pyperf
 
 Measure = Callable[[], float]
 
@@ -39,7 +39,9 @@ class Row:
     ratios: list[float] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.ratios = [s / b for s, b in zip(self.subject_values, self.baseline_values, strict=True)]
+        self.ratios = [
+            s / b for s, b in zip(self.subject_values, self.baseline_values, strict=True)
+        ]
 
     @property
     def ratio(self) -> float:
@@ -113,7 +115,7 @@ def markdown_table(rows: Sequence[Row]) -> str:
         "|---|---|---|---:|---:|---|",
     ]
     for row in rows:
-        spread = f"{min(row.ratios):.2f}–{max(row.ratios):.2f}"
+        spread = f"{min(row.ratios):.2f}-{max(row.ratios):.2f}"
         lines.append(
             f"| {row.section} | {row.name} | {row.baseline} | {human(row.subject, row.unit)} "
             f"| {human(row.base, row.unit)} | **{row.ratio:.2f}x** ({spread}) |"

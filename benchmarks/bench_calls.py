@@ -67,7 +67,9 @@ def _qiskit_ibm_runtime(emu: EmulatorInfo) -> tuple[Any, Any, Any]:
     return service, backend, isa
 
 
-def _per_call(repeat: int, call: Callable[[], Any], clock: Callable[[], float]) -> Callable[[], float]:
+def _per_call(
+    repeat: int, call: Callable[[], Any], clock: Callable[[], float]
+) -> Callable[[], float]:
     def measure() -> float:
         start = clock()
         for _ in range(repeat):

@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 from _harness import Row, alternate
@@ -31,11 +32,19 @@ ROOT = HERE.parent
 VENVS = HERE / ".venvs"
 QISKIT_IBM_RUNTIME = "qiskit-ibm-runtime==0.51.0"
 
-ENVIRONMENTS = {
-    "interpreter": ([], "pass"),
-    "httpx": (["httpx"], "import httpx"),
-    "qiskit-runtime-rest": ([str(ROOT)], "import qiskit_runtime_rest"),
-    "qiskit-ibm-runtime": ([QISKIT_IBM_RUNTIME], "import qiskit_ibm_runtime"),
+ENVIRONMENTS = {  # name: what is installed
+    "interpreter": [],
+    "httpx": ["httpx"],
+    "qiskit-runtime-rest": [str(ROOT)],
+    "qiskit-ibm-runtime": [QISKIT_IBM_RUNTIME],
+}
+IMPORTS = {  # what is timed: (environment, statement)
+    "interpreter": ("interpreter", "pass"),
+    "httpx": ("httpx", "import httpx"),
+    "qiskit_runtime_rest": ("qiskit-runtime-rest", "import qiskit_runtime_rest"),
+    "one raw operation": ("qiskit-runtime-rest", "from qiskit_runtime_api.api.jobs import get_job"),
+    "every generated model": ("qiskit-runtime-rest", "from qiskit_runtime_api.models import *"),
+    "qiskit_ibm_runtime": ("qiskit-ibm-runtime", "import qiskit_ibm_runtime"),
 }
 
 
@@ -65,7 +74,17 @@ def index_reachable() -> bool:
     probe = VENVS / ".probe"
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(probe), "sniffio"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "-q",
+                "-d",
+                str(probe),
+                "sniffio",
+            ],
             capture_output=True,
             env=_env(),
             timeout=60,
@@ -91,7 +110,7 @@ def build(log: list[str]) -> bool:
         started = time.perf_counter()
         shutil.rmtree(VENVS / name, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "venv", str(VENVS / name)], check=True)
-        requirements = ENVIRONMENTS[name][0]
+        requirements = ENVIRONMENTS[name]
         if requirements:
             _pip(name, "install", *requirements)
         (VENVS / name / ".complete").write_text("")
@@ -111,38 +130,38 @@ def _size_and_distributions(name: str) -> tuple[int, int]:
     return size, len(list(site.glob("*.dist-info")))
 
 
-def _cold(name: str) -> float:
-    statement = ENVIRONMENTS[name][1]
+def _cold(subject: str) -> float:
+    environment, statement = IMPORTS[subject]
     start = time.perf_counter()
-    subprocess.run([str(_python(name)), "-I", "-c", statement], check=True, env=_env())
+    subprocess.run([str(_python(environment)), "-I", "-c", statement], check=True, env=_env())
     return time.perf_counter() - start
 
 
 def install(*, rounds: int, log: list[str]) -> list[Row]:
     if not build(log):
         return []
-    for name in ENVIRONMENTS:
-        _cold(name)  # a first start fills the OS's file cache: every value is then "warm disk"
-    values = alternate({name: lambda name=name: _cold(name) for name in ENVIRONMENTS}, rounds)
+    for subject in IMPORTS:
+        _cold(subject)  # a first start fills the OS's file cache: every value is then "warm disk"
+    values = alternate({subject: partial(_cold, subject) for subject in IMPORTS}, rounds)
     bare = values.pop("interpreter")
-    net = {name: [v - b for v, b in zip(series, bare, strict=True)] for name, series in values.items()}
+    net = {
+        name: [v - b for v, b in zip(series, bare, strict=True)] for name, series in values.items()
+    }
     rows = [
         Row(
             "cold import",
-            "import qiskit_runtime_rest, net of the interpreter",
-            "import qiskit_ibm_runtime, net",
+            f"{statement}, net of the interpreter",
+            f"import {baseline}, net",
             "s",
-            net["qiskit-runtime-rest"],
-            net["qiskit-ibm-runtime"],
-        ),
-        Row(
-            "cold import",
-            "import qiskit_runtime_rest, net of the interpreter",
-            "import httpx, net",
-            "s",
-            net["qiskit-runtime-rest"],
-            net["httpx"],
-        ),
+            net[subject],
+            net[baseline],
+        )
+        for subject, statement, baseline in (
+            ("qiskit_runtime_rest", "import qiskit_runtime_rest", "qiskit_ibm_runtime"),
+            ("qiskit_runtime_rest", "import qiskit_runtime_rest", "httpx"),
+            ("one raw operation", "one raw operation (qiskit_runtime_api.api.jobs)", "httpx"),
+            ("every generated model", "every generated model (qiskit_runtime_api.models)", "httpx"),
+        )
     ]
     empty_size, empty_count = _size_and_distributions("interpreter")  # pip, in every venv
     sizes = {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from functools import partial
 
 from _emulator import EmulatorInfo, emulator_process
 from _harness import Row, alternate
@@ -69,8 +70,16 @@ assert sum(counts.values()) == SHOTS
 def _peak_rss(name: str, emu: EmulatorInfo) -> float:
     script = f"QASM = {QASM!r}\nSHOTS = {SHOTS}\n" + SCRIPTS[name] + _REPORT
     done = subprocess.run(
-        [sys.executable, "-c", script, emu.base_url, emu.iam_url, emu.api_key, emu.crn,
-         emu.experimental_url],
+        [
+            sys.executable,
+            "-c",
+            script,
+            emu.base_url,
+            emu.iam_url,
+            emu.api_key,
+            emu.crn,
+            emu.experimental_url,
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -83,7 +92,7 @@ def _peak_rss(name: str, emu: EmulatorInfo) -> float:
 
 def memory(*, rounds: int) -> list[Row]:
     with emulator_process(queued=0.05, running=0.05) as emu:
-        values = alternate({name: lambda name=name: _peak_rss(name, emu) for name in SCRIPTS}, rounds)
+        values = alternate({name: partial(_peak_rss, name, emu) for name in SCRIPTS}, rounds)
     return [
         Row(
             "peak RSS, one job",
