@@ -173,18 +173,108 @@ class HexShots:
         return max(map(int, self._flat, repeat(16)), default=0)
 
     def bitstring_counts(self, num_bits: int) -> dict[str, int]:
-        return tally(map(f"{{:0{num_bits}b}}".format, map(int, self._flat, repeat(16))))
+        pieces = _bitstring_pieces(self._flat, num_bits)
+        if pieces is not None:
+            counts: dict[str, int] = {}
+            for piece in pieces:
+                _count_elements(counts, piece)
+            if pieces.complete:
+                return counts
+        return tally(map(format, map(int, self._flat, repeat(16)), repeat(f"0{num_bits}b")))
 
     def bitstrings(self, num_bits: int) -> list[str]:
-        fmt = f"{{:0{num_bits}b}}".format
         if self._repeating():
+            fmt = f"{{:0{num_bits}b}}".format
             return list(map(_Memo(lambda key: fmt(int(key, 16))).__getitem__, self._flat))
-        return list(map(fmt, map(int, self._flat, repeat(16))))
+        pieces = _bitstring_pieces(self._flat, num_bits)
+        if pieces is not None:
+            out: list[str] = []
+            for piece in pieces:
+                out += piece
+            if pieces.complete:
+                return out
+        return list(map(format, map(int, self._flat, repeat(16)), repeat(f"0{num_bits}b")))
 
     def ints(self) -> list[int]:
         if self._repeating():
             return list(map(_Memo(lambda key: int(key, 16)).__getitem__, self._flat))
         return list(map(int, self._flat, repeat(16)))
+
+
+def _bitstring_pieces(flat: Sequence[Any], num_bits: int) -> _BitstringPieces | None:
+    np = numpy_for(len(flat))
+    if np is None or not flat or num_bits < 1:
+        return None
+    return _BitstringPieces(np, flat, num_bits)
+
+
+class _BitstringPieces:
+    """Zero-padded bitstrings of hex samples, ``_BITSTRING_SHOTS`` shots at a time, with numpy:
+    for registers where nearly every shot is distinct, so that each must be converted.
+
+    Each sample's hex digits are gathered right-aligned into a row of ``ceil(num_bits / 4)``
+    nibbles (whatever precedes the sample is masked off by its length), packed into bytes,
+    unpacked into bits, offset to ASCII ``0``/``1``, and the piece's rows become strings with one
+    ``decode`` and one ``split``. Every sample is proven to be ``0x`` + 1 or more hex digits
+    whose value fits ``num_bits``; at the first that is not, iteration stops with ``complete``
+    False and the caller converts all shots the general way. Pieces are small (the buffers take
+    ~200 bytes a shot), so the result being built is all that grows.
+    """
+
+    def __init__(self, np: Any, flat: Sequence[Any], num_bits: int) -> None:
+        self._np = np
+        self._flat = flat
+        self._bits = num_bits
+        self.complete = False
+
+    def __iter__(self) -> Iterator[list[str]]:
+        np = self._np
+        bits = self._bits
+        digits = -(-bits // 4)
+        width = digits + (digits & 1)  # nibbles, even: whole bytes
+        nibble = np.full(256, 255, dtype=np.uint8)
+        for value, chars in enumerate(zip("0123456789abcdef", "0123456789ABCDEF", strict=True)):
+            nibble[[ord(char) for char in chars]] = value
+        columns = np.arange(width, dtype=np.int32)
+        context = "," * (width + 1)  # before the first sample, ending with "its" ","
+        for start in range(0, len(self._flat), _BITSTRING_SHOTS):
+            chunk = self._flat[start : start + _BITSTRING_SHOTS]
+            try:
+                text = context + ",".join(chunk) + ","
+            except TypeError:  # a sample that is not a string
+                return
+            if not text.isascii():
+                return
+            data = text.encode()
+            raw = np.frombuffer(data, dtype=np.uint8)
+            ends = np.flatnonzero(raw == ord(",")).astype(np.int32)[width + 1 :]
+            if ends.size != len(chunk):  # a sample holding a ","
+                return
+            found = np.diff(ends, prepend=np.int32(width)) - 3  # digits of each sample
+            if found.min() < 1 or found.max() > width:
+                return
+            heads = np.ndarray((len(data) - 1,), dtype="<u2", buffer=data, strides=(1,))
+            if not (heads[ends - found - 2] == int.from_bytes(b"0x", "little")).all():
+                return
+            # Row i holds the `width` bytes before sample i's ",": its digits, right-aligned,
+            # behind bytes of the sample's own "0x" and what precedes it, masked off here.
+            values = nibble[raw[(ends - width)[:, None] + columns]]
+            values[columns < (width - found)[:, None]] = 0
+            if (values == 255).any():
+                return
+            packed = (values[:, 0::2] << 4) | values[:, 1::2]
+            unpacked = np.unpackbits(packed, axis=1)
+            spare = unpacked.shape[1] - bits
+            if spare and unpacked[:, :spare].any():  # a value wider than the register
+                return
+            ascii_rows = np.empty((len(chunk), bits + 1), dtype=np.uint8)
+            np.add(unpacked[:, spare:], ord("0"), out=ascii_rows[:, :bits])
+            ascii_rows[:, bits] = ord(",")
+            yield ascii_rows.tobytes()[:-1].decode("ascii").split(",")
+        self.complete = True
+
+
+_BITSTRING_SHOTS = 512
 
 
 def _scan_counts(flat: Sequence[Any], keys: list[Any]) -> dict[str, int] | None:

@@ -40,6 +40,7 @@ def small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_counting, "_SCAN_DISTINCT", 2)
     monkeypatch.setattr(_counting, "_SPARSE_DISTINCT", 12)
     monkeypatch.setattr(_counting, "_TABLE_SHOTS", 0)
+    monkeypatch.setattr(_counting, "_BITSTRING_SHOTS", 5)
 
 
 @pytest.fixture(params=["numpy", "no numpy"])
