@@ -15,13 +15,14 @@ otherwise hands over to the general path.
   one 64-bit word per shot, each word matched against a table of the samples seen so far
   (``_TokenTable``); no Python work per shot.
 - Otherwise, when values repeat: the distinct strings are tallied in C, then each parsed once.
-- Nearly every shot distinct (wide registers, uniform outcomes): each shot is converted by chained
-  C-level ``map`` calls straight into the one dict returned, never through a second dict of the
-  same size, and nothing is cached.
+- Nearly every shot distinct (wide registers, uniform outcomes): each shot is converted straight
+  into the one dict or list returned, never through a second dict of the same size, and nothing
+  is cached: integers by chained C-level ``map`` calls, bitstrings with numpy a small piece at a
+  time (``_BitstringPieces``), or by ``map`` calls without it.
 
 Memory. The joined samples take (sample length + 1) bytes per shot: less than the decoded text of
 the response body, which ``json.loads`` has just released, so decoding does not raise the peak
-of reading a result. numpy buffers are bounded by working on ``_PIECE_CHARS`` at a time.
+of reading a result. numpy's buffers are bounded by working a piece at a time.
 """
 
 from __future__ import annotations
@@ -67,9 +68,9 @@ import costs (~0.1 s); below that it is used only if something imported it alrea
 
 _PIECE_CHARS = 1 << 18
 """At most this many characters of joined samples are handed to numpy at a time, and at most a
-sixteenth of them: numpy's buffers (about 32 bytes per sample of the piece) then fit in what
-``json.loads`` freed (the body's decoded text, two bytes a sample longer than the joined
-samples)."""
+32nd of them: with the joined samples, numpy's buffers (about 45 bytes per sample of the
+piece) then fit in what ``json.loads`` freed, the body's decoded text (two or three bytes a
+sample longer than the joined samples)."""
 
 _CHUNK_SHOTS = 1 << 16
 """Rows of packed shots handled at a time."""
@@ -274,7 +275,7 @@ class _BitstringPieces:
         self.complete = True
 
 
-_BITSTRING_SHOTS = 512
+_BITSTRING_SHOTS = 256
 
 
 def _scan_counts(flat: Sequence[Any], keys: list[Any]) -> dict[str, int] | None:
@@ -370,7 +371,7 @@ class _TokenTable:
             return None
         if not text.isascii():
             return None
-        piece_chars = min(_PIECE_CHARS, max(1 << 12, len(text) // 16))
+        piece_chars = min(_PIECE_CHARS, max(1 << 12, len(text) // 32))
         totals = [0] * len(self._words)
         shots = start = 0
         while start <= len(text):
