@@ -210,7 +210,7 @@ def _bitstring_pieces(flat: Sequence[Any], num_bits: int) -> _BitstringPieces | 
 
 
 class _BitstringPieces:
-    """Zero-padded bitstrings of hex samples, ``_BITSTRING_SHOTS`` shots at a time, with numpy:
+    """Zero-padded bitstrings of hex samples, a few hundred shots at a time, with numpy:
     for registers where nearly every shot is distinct, so that each must be converted.
 
     Each sample's hex digits are gathered right-aligned into a row of ``ceil(num_bits / 4)``
@@ -238,8 +238,9 @@ class _BitstringPieces:
             nibble[[ord(char) for char in chars]] = value
         columns = np.arange(width, dtype=np.int32)
         context = "," * (width + 1)  # before the first sample, ending with "its" ","
-        for start in range(0, len(self._flat), _BITSTRING_SHOTS):
-            chunk = self._flat[start : start + _BITSTRING_SHOTS]
+        per_piece = _BITSTRING_SHOTS if bits > 16 else max(1, _BITSTRING_SHOTS // 2)
+        for start in range(0, len(self._flat), per_piece):
+            chunk = self._flat[start : start + per_piece]
             try:
                 text = context + ",".join(chunk) + ","
             except TypeError:  # a sample that is not a string
@@ -275,7 +276,9 @@ class _BitstringPieces:
         self.complete = True
 
 
-_BITSTRING_SHOTS = 256
+_BITSTRING_SHOTS = 512
+"""Shots per piece of ``_BitstringPieces`` (half that up to 16 bits, where the result, a few
+distinct bitstrings per shot, is smaller next to the piece's buffers)."""
 
 
 def _scan_counts(flat: Sequence[Any], keys: list[Any]) -> dict[str, int] | None:
