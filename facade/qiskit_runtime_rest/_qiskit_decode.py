@@ -59,26 +59,16 @@ def _ndarray(value: Any) -> Any:
 
 
 def _bit_array(value: Mapping[str, Any]) -> BitArray:
+    """Kept packed, as qiskit keeps it: counting works on the bytes, never on hex strings."""
     np = _numpy()
     array = value["array"]
     if not isinstance(array, np.ndarray):
         array = np.asarray(array, dtype=np.uint8)
-    num_bits = int(value["num_bits"])
-    *shape, shots, nbytes = array.shape
-    rows = array.reshape(-1, nbytes)
-    if rows.shape[0] == 0:
-        flat: list[str] = []
-    else:
-        # Few distinct outcomes, many shots: convert each distinct row once.
-        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
-        hexes = [hex(int.from_bytes(row.tobytes(), "big")) for row in distinct]
-        flat = [hexes[i] for i in inverse.ravel().tolist()]
-    nested: Any = [flat[i : i + shots] for i in range(0, len(flat), shots)] if shots else []
-    for size in reversed(shape[1:]):  # the outermost axis is what is left
-        nested = [nested[i : i + size] for i in range(0, len(nested), size)]
-    if not shape:
-        nested = nested[0] if nested else []
-    return BitArray(nested, num_bits)
+    if array.ndim < 2:
+        raise QiskitRuntimeError(f"a BitArray needs (shots, bytes) at least, not {array.shape}")
+    return BitArray._from_packed(
+        np, np.ascontiguousarray(array, dtype=np.uint8), int(value["num_bits"])
+    )
 
 
 def _plain(node: Any) -> Any:

@@ -15,12 +15,10 @@ may omit ``num_bits``. The width then comes from the circuit submitted (``regist
 from __future__ import annotations
 
 import json
-import re
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from itertools import repeat
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, overload
 
+from ._counting import HexShots, PackedShots
 from ._exceptions import QiskitRuntimeError
 
 __all__ = [
@@ -40,20 +38,39 @@ class BitArray:
     """The shots of one classical register of one PUB.
 
     ``samples`` is the list the service sent (hex strings such as ``"0x3"``), nested when the PUB
-    was broadcast over parameter values; ``shape`` is that nesting without the shots axis.
+    was broadcast over parameter values; ``shape`` is that nesting without the shots axis. Results
+    in the Qiskit format keep their packed bits instead, and make ``samples`` only if asked.
     """
 
-    __slots__ = ("_declared_bits", "_int_counts", "_samples", "_shape", "_width")
+    __slots__ = ("_declared_bits", "_few", "_few_known", "_packed", "_samples", "_shape", "_width")
 
     def __init__(self, samples: Sequence[Any], num_bits: int | None = None) -> None:
-        self._samples = samples
+        self._samples: Sequence[Any] | None = samples
+        self._packed: Any = None
         self._declared_bits = num_bits
         self._shape = _shape_of(samples)
-        self._int_counts: dict[int, int] | None = None
+        self._few: dict[int, int] | None = None
+        self._few_known = False
         self._width: int | None = None
+
+    @classmethod
+    def _from_packed(cls, np: Any, array: Any, num_bits: int) -> BitArray:
+        """From the Qiskit format's ``uint8`` array, shaped ``(*shape, shots, bytes)``."""
+        self = cls.__new__(cls)
+        self._samples = None
+        self._packed = PackedShots(np, array, num_bits), array
+        self._declared_bits = num_bits
+        self._shape = tuple(int(size) for size in array.shape[:-2])
+        self._few = None
+        self._few_known = False
+        self._width = None
+        return self
 
     @property
     def samples(self) -> Sequence[Any]:
+        if self._samples is None:
+            shots = self._packed[0]
+            self._samples = _nest(list(map(hex, shots._ints())), self._shape, self.num_shots)
         return self._samples
 
     @property
@@ -62,6 +79,8 @@ class BitArray:
 
     @property
     def num_shots(self) -> int:
+        if self._packed is not None:
+            return int(self._packed[1].shape[-2])
         node: Any = self._samples
         for _ in self._shape:
             node = node[0] if node else []
@@ -73,51 +92,63 @@ class BitArray:
         if self._declared_bits is not None:
             return self._declared_bits
         if self._width is None:
-            widest = max(self._all_int_counts(), default=0)
+            few = self._few_counts(None)
+            widest = max(few, default=0) if few is not None else self._shots(None).widest()
             self._width = max(1, widest.bit_length())
         return self._width
 
-    def _flat(self, loc: Loc) -> Sequence[str]:
+    def _shots(self, loc: Loc) -> Any:
+        """The shots at ``loc`` (all of them for None), flattened, as a counting kernel."""
+        indices = () if loc is None else (loc,) if isinstance(loc, int) else tuple(loc)
+        if len(indices) > len(self._shape):
+            raise IndexError(f"loc {loc!r} has more indices than the shape {self._shape}")
+        if self._packed is not None:
+            shots, array = self._packed
+            return shots if not indices else PackedShots(shots._np, array[indices], shots._num_bits)
         node: Any = self._samples
-        if loc is not None:
-            indices = (loc,) if isinstance(loc, int) else tuple(loc)
-            if len(indices) > len(self._shape):
-                raise IndexError(f"loc {loc!r} has more indices than the shape {self._shape}")
-            for index in indices:
-                node = node[index]
+        for index in indices:
+            node = node[index]
         depth = len(_shape_of(node))
         if depth == 0:
-            return node  # type: ignore[no-any-return]
+            return HexShots(node)
         stack = [node]
         for _ in range(depth):
             stack = [child for level in stack for child in level]
-        return [shot for shots in stack for shot in shots]
+        return HexShots([shot for shots in stack for shot in shots])
 
-    def _all_int_counts(self) -> dict[int, int]:
-        if self._int_counts is None:
-            self._int_counts = _count_ints(self._flat(None))
-        return self._int_counts
+    def _few_counts(self, loc: Loc) -> dict[int, int] | None:
+        """``{value: count}`` when the distinct values are few (cached for ``loc=None``), None
+        when nearly every shot is distinct: a result as large as the samples is not kept."""
+        if loc is not None:
+            return self._shots(loc).few_int_counts()  # type: ignore[no-any-return]
+        if not self._few_known:
+            self._few = self._shots(None).few_int_counts()
+            self._few_known = True
+        return self._few
 
     def get_int_counts(self, loc: Loc = None) -> dict[int, int]:
-        """``{outcome: count}`` over all positions, or the one at ``loc`` (an index into shape)."""
-        return dict(self._all_int_counts()) if loc is None else _count_ints(self._flat(loc))
+        """``{outcome: count}`` over all positions, or the one at ``loc`` (an index into shape),
+        in the order outcomes first occur."""
+        few = self._few_counts(loc)
+        if few is None:
+            return self._shots(loc).int_counts()  # type: ignore[no-any-return]
+        return dict(few) if loc is None else few
 
     def get_counts(self, loc: Loc = None) -> dict[str, int]:
         """``{bitstring: count}``, bitstrings zero-padded to ``num_bits`` (bit 0 rightmost)."""
-        counts = self._all_int_counts() if loc is None else _count_ints(self._flat(loc))
-        fmt = f"0{self.num_bits}b"
-        return {format(value, fmt): count for value, count in counts.items()}
+        few = self._few_counts(loc)
+        if few is None:
+            return self._shots(loc).bitstring_counts(self.num_bits)  # type: ignore[no-any-return]
+        fmt = f"{{:0{self.num_bits}b}}".format
+        return {fmt(value): count for value, count in few.items()}
 
     def get_bitstrings(self, loc: Loc = None) -> list[str]:
         """One zero-padded bitstring per shot, in shot order (all positions flattened)."""
-        fmt = f"0{self.num_bits}b"
-        flat = self._flat(loc)
-        return list(map(_converter(flat, lambda key: format(int(key, 16), fmt)), flat))
+        return self._shots(loc).bitstrings(self.num_bits)  # type: ignore[no-any-return]
 
     def to_ints(self) -> list[Any]:
         """The shots as integers, nested like ``samples``."""
-        convert = _converter(self._flat(None), _parse_hex)
-        return _map_nested(self._samples, convert, len(self._shape))
+        return _nest(self._shots(None).ints(), self._shape, self.num_shots)
 
     def __len__(self) -> int:
         return self._shape[0] if self._shape else self.num_shots
@@ -133,58 +164,6 @@ class BitArray:
         return bitarray_html(self)
 
 
-# Counting strategy. Most registers produce a handful of distinct outcomes over many shots; a
-# probe of the first shots tells. Then the samples are joined into one string and each distinct
-# value is counted with str.count (C speed, no per-shot Python work), and each is parsed once.
-# The scan is exact because every value starts with "0x" and has no other "x" or ",": a match of
-# "0x3," can only start at the beginning of a sample. The totals are checked anyway (a sample
-# outside the probed set, or not in this format, fails them) and Counter is the fallback. A wide
-# register with near-uniform outcomes has almost as many distinct values as shots: each sample is
-# parsed directly.
-_PROBE_SHOTS = 2048
-_SPARSE_DISTINCT = 256
-_HEX_SAMPLE = re.compile(r"0x[0-9a-fA-F]+")
-
-
-def _parse_hex(key: str) -> int:
-    return int(key, 16)
-
-
-def _is_sparse(flat: Sequence[str]) -> bool:
-    return len(set(flat[:_PROBE_SHOTS])) <= _SPARSE_DISTINCT
-
-
-def _scan_counts(flat: Sequence[str]) -> dict[str, int] | None:
-    keys = dict.fromkeys(flat[:_PROBE_SHOTS])  # first-seen order, as Counter would give
-    if not all(isinstance(key, str) and _HEX_SAMPLE.fullmatch(key) for key in keys):
-        return None
-    joined = ",".join(flat) + ","
-    counts = {key: joined.count(key + ",") for key in keys}
-    covered = sum(count * (len(key) + 1) for key, count in counts.items())
-    if sum(counts.values()) != len(flat) or covered != len(joined):
-        return None
-    return counts
-
-
-def _count_ints(flat: Sequence[str]) -> dict[int, int]:
-    if not _is_sparse(flat):
-        return dict(Counter(map(int, flat, repeat(16))))
-    by_text = _scan_counts(flat) or Counter(flat)
-    out: dict[int, int] = {}
-    for key, count in by_text.items():
-        if count:
-            value = int(key, 16)  # "0x01" and "0x1" are one outcome
-            out[value] = out.get(value, 0) + count
-    return out
-
-
-def _converter(flat: Sequence[str], convert: Callable[[str], Any]) -> Callable[[str], Any]:
-    """``convert`` itself, or a lookup table of its values when few distinct samples repeat."""
-    if not _is_sparse(flat):
-        return convert
-    return {key: convert(key) for key in set(flat)}.__getitem__
-
-
 def _shape_of(samples: Any) -> tuple[int, ...]:
     shape: list[int] = []
     node = samples
@@ -194,10 +173,23 @@ def _shape_of(samples: Any) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def _map_nested(node: Any, convert: Callable[[str], Any], depth: int) -> list[Any]:
-    if depth == 0:
-        return list(map(convert, node))
-    return [_map_nested(child, convert, depth - 1) for child in node]
+def _nest(flat: list[Any], shape: tuple[int, ...], shots: int) -> list[Any]:
+    """``flat`` cut into lists of ``shots``, then grouped by ``shape`` (innermost first)."""
+    if not shape:
+        return flat
+    nested: list[Any] = [flat[i : i + shots] for i in range(0, len(flat), shots)] if shots else []
+    if not shots:
+        nested = [[] for _ in range(_product(shape))]
+    for size in reversed(shape[1:]):
+        nested = [nested[i : i + size] for i in range(0, len(nested), size)]
+    return nested
+
+
+def _product(shape: tuple[int, ...]) -> int:
+    total = 1
+    for size in shape:
+        total *= size
+    return total
 
 
 class DataBin(Mapping[str, Any]):
