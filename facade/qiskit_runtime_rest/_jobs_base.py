@@ -34,6 +34,8 @@ from ._exceptions import (
     JobSubmissionUnknownError,
     QiskitRuntimeError,
     ServerError,
+    UnexpectedResponseError,
+    safe_url,
 )
 from ._models import parse_time, warn_raw_renamed
 from ._pubs import register_widths, validate_tags
@@ -324,9 +326,13 @@ class JobBase(Generic[R]):
             return decode_results(
                 response.content, program_id=self._program_id, register_widths=self._widths
             )
-        except ValueError as exc:
-            raise QiskitRuntimeError(
-                f"the results of job {self._id} could not be decoded: {exc}"
+        except ValueError as exc:  # JSONDecodeError included
+            request = response._request  # a bare test response has none
+            raise UnexpectedResponseError(
+                f"the results of job {self._id} could not be decoded: {exc}",
+                status_code=response.status_code,
+                method="GET",
+                url=safe_url(request.url) if request is not None else None,
             ) from exc
 
     def _repr_html_(self) -> str:  # notebooks: the job as last fetched, nothing sent

@@ -15,6 +15,7 @@ may omit ``num_bits``. The width then comes from the circuit submitted (``regist
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, overload
 
@@ -338,10 +339,30 @@ def _sampler_pub(entry: Mapping[str, Any], widths: Mapping[str, int] | None) -> 
             bits = value.get("num_bits")
             if not isinstance(bits, int) or isinstance(bits, bool):
                 bits = (widths or {}).get(name)
+            elif bits < 0:
+                raise ValueError(f"register {name!r}: num_bits must be >= 0, got {bits}")
+            _spot_check(name, value["samples"])
             fields[name] = BitArray(value["samples"], bits)
         else:
             fields[name] = value
     return SamplerPubResult(DataBin(fields), entry.get("metadata") or {})
+
+
+_HEX_SAMPLE = re.compile(r"0x[0-9a-fA-F]+\Z")
+_SPOT = 64
+
+
+def _spot_check(name: str, samples: list[Any]) -> None:
+    """Refuse a register whose samples are plainly not hex strings now, not at ``get_counts()``:
+    the first and last shots of the first and last parameter sets are checked (a full scan would
+    cost as much as the decoding)."""
+    for end in (0, -1):
+        shots = samples
+        while shots and isinstance(shots[end], list):  # broadcast PUBs nest the shots
+            shots = shots[end]
+        for sample in [*shots[:_SPOT], *shots[-_SPOT:]]:
+            if not isinstance(sample, str) or not _HEX_SAMPLE.match(sample):
+                raise ValueError(f"register {name!r}: sample {sample!r:.40} is not a hex string")
 
 
 def _estimator_pub(entry: Mapping[str, Any]) -> EstimatorPubResult:
@@ -377,6 +398,10 @@ def decode_results(
     if isinstance(data, list):  # some documentation prints only the results array
         data = {"results": data}
     if not isinstance(data, Mapping) or not isinstance(data.get("results"), list):
+        if program_id in ("sampler", "estimator"):
+            raise ValueError(
+                f"a {program_id} result needs a 'results' list, got {str(data)[:80]!r}"
+            )
         return data
     entries: list[Any] = data["results"]
     kind = program_id if program_id in ("sampler", "estimator") else _looks_like(entries)

@@ -241,3 +241,23 @@ def test_counts_keep_first_seen_order() -> None:
 def test_malformed_samples_are_not_silently_miscounted() -> None:
     with pytest.raises(ValueError):
         BitArray(["0x1"] * 10 + ["zz"], 2).get_int_counts()
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ({}, "needs a 'results' list"),
+        ({"results": [{"data": {"c": {"samples": ["0x1", "0x2"], "num_bits": -2}}}]}, "num_bits"),
+        ({"results": [{"data": {"c": {"samples": ["0x1", "zz"], "num_bits": 2}}}]}, "not a hex"),
+        ({"results": [{"data": {"c": {"samples": [["0x1"], [7]], "num_bits": 2}}}]}, "not a hex"),
+    ],
+)
+def test_a_malformed_sampler_body_is_refused_when_decoded_not_later(
+    body: dict[str, Any], problem: str
+) -> None:
+    with pytest.raises(ValueError, match=problem):
+        decode_results(json.dumps(body), program_id="sampler")
+
+
+def test_a_body_of_another_program_is_returned_as_parsed_json() -> None:
+    assert decode_results("{}", program_id="noise-learner") == {}
