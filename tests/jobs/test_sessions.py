@@ -180,3 +180,15 @@ def test_bad_session_arguments(rt: RuntimeClient, api: MockApi) -> None:
     with pytest.raises(InvalidInputError, match="max_ttl"):
         rt.session("ibm_pittsburgh", max_ttl=0)
     assert api.requests == []
+
+
+def test_session_jobs_lists_the_session_and_authenticate_needs_no_request(
+    rt: RuntimeClient, api: MockApi
+) -> None:
+    api.on("GET", f"/v1/sessions/{SESSION}", DETAILS)
+    api.on("GET", "/v1/jobs", {"jobs": [{"id": "a", "session_id": SESSION}, {"id": "b"}]})
+    s = rt.sessions.get(SESSION)
+    assert [job.id for job in s.jobs()] == ["a", "b"]
+    (listing,) = api.calls("GET", "/v1/jobs")
+    assert listing.url.params["session_id"] == SESSION
+    assert rt.authenticate() is None  # a caller-managed bearer token: nothing to fetch
