@@ -238,21 +238,33 @@ class Store:
         self._unindex(job.id)
         self._keys[job.id] = keys
         if keys.pending:
-            self.pending[job.id] = None
+            self._add_in_order(self.pending, job)
             self.pending_per_backend[keys.backend] += 1
         if keys.session_id is None:
-            self.standalone[job.id] = None
+            self._add_in_order(self.standalone, job)
         else:
-            self.by_session.setdefault(keys.session_id, {})[job.id] = None
-        self.by_backend.setdefault(keys.backend, {})[job.id] = None
-        self.by_program.setdefault(keys.program_id, {})[job.id] = None
+            self._add_in_order(self.by_session.setdefault(keys.session_id, {}), job)
+        self._add_in_order(self.by_backend.setdefault(keys.backend, {}), job)
+        self._add_in_order(self.by_program.setdefault(keys.program_id, {}), job)
         for tag in keys.tags:
             tagged = self.by_tag.setdefault(tag, {})
             if not tagged:
                 for gram in _trigrams(tag):
                     self._tags_by_trigram.setdefault(gram, set()).add(tag)
-            tagged[job.id] = None
+            self._add_in_order(tagged, job)
         self.quantum_seconds_per_month[keys.month] += keys.quantum_seconds
+
+    def _add_in_order(self, members: dict[str, None], job: JobRecord) -> None:
+        """Add ``job`` keeping ``members`` in creation order, which listings rely on (reversed
+        for newest first, an early stop at ``created_before``): a job re-indexed after a status
+        or tag change is put back in its place, not at the end."""
+        newest = next(reversed(members), None)
+        if newest is None or (self.jobs[newest].created, newest) <= (job.created, job.id):
+            members[job.id] = None
+            return
+        ordered = sorted([*members, job.id], key=lambda j: (self.jobs[j].created, j))
+        members.clear()
+        members.update(dict.fromkeys(ordered))
 
     def _unindex(self, job_id: str) -> None:
         keys = self._keys.pop(job_id, None)
