@@ -56,10 +56,6 @@ x q[0];
 c[0] = measure q[0];
 c[1] = measure q[1];
 """
-# As IBM's transpiler service returned it for ibm_hanoi (seed In[57]).
-NOTEBOOK_QASM = (
-    'OPENQASM 3.0; include "stdgates.inc"; bit[2] c; x $0; c[0] = measure $0; c[1] = measure $1;'
-)
 NOTEBOOK_OBSERVABLE = {"II": 1, "ZZ": 2.3}
 NOTEBOOK_PRECISION = 0.01
 DEMO_TIMEOUT = 1800.0  # seconds; a real device's queue can be long, the emulator takes a second
@@ -190,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list[:1] == ["emulator"]:
+    if args_list[:1] == ["emulator"]:  # its own flags, passed through to the emulator's parser
         return _serve_emulator(args_list[1:])
     parser = build_parser()
     try:
@@ -221,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace, TextIO], int]:
     if args.command == "demo":
         return _demo_command
+    if args.command == "emulator":  # after global options (`qrt --debug emulator`)
+        return lambda _args, _out: _serve_emulator([])
     if args.command == "migrate":
         from ._cli_commands import migrate
 

@@ -76,7 +76,7 @@ _CHUNK_SHOTS = 1 << 16
 """Rows of packed shots handled at a time."""
 
 _LITTLE: Literal["little"] = "little"
-_HEX_SAMPLE = re.compile(r"0x[0-9a-fA-F]+")
+HEX_SAMPLE = re.compile(r"0x[0-9a-fA-F]+")
 
 
 def numpy_for(shots: int) -> Any:
@@ -285,7 +285,7 @@ def _scan_counts(flat: Sequence[Any], keys: list[Any]) -> dict[str, int] | None:
     """Counts of ``keys`` by ``str.count`` over the joined samples, or None if some shot is not
     one of them. Exact: every key is ``0x`` + hex digits, so ``key + ","`` can only match at the
     start of a sample; the totals (shots and characters covered) prove nothing else is there."""
-    if not all(isinstance(key, str) and _HEX_SAMPLE.fullmatch(key) for key in keys):
+    if not all(isinstance(key, str) and HEX_SAMPLE.fullmatch(key) for key in keys):
         return None
     try:
         joined = ",".join(flat)  # the last sample is the one not followed by ","

@@ -64,11 +64,15 @@ def _bit_array(value: Mapping[str, Any]) -> BitArray:
     array = value["array"]
     if not isinstance(array, np.ndarray):
         array = np.asarray(array, dtype=np.uint8)
+    num_bits = int(value["num_bits"])
     if array.ndim < 2:
         raise QiskitRuntimeError(f"a BitArray needs (shots, bytes) at least, not {array.shape}")
-    return BitArray._from_packed(
-        np, np.ascontiguousarray(array, dtype=np.uint8), int(value["num_bits"])
-    )
+    if array.shape[-1] != (num_bits + 7) // 8:  # as qiskit's BitArray requires
+        raise QiskitRuntimeError(
+            f"a BitArray of {num_bits} bits packs each shot into {(num_bits + 7) // 8} bytes, "
+            f"not {array.shape[-1]}"
+        )
+    return BitArray._from_packed(np, np.ascontiguousarray(array, dtype=np.uint8), num_bits)
 
 
 def _plain(node: Any) -> Any:

@@ -15,11 +15,11 @@ may omit ``num_bits``. The width then comes from the circuit submitted (``regist
 from __future__ import annotations
 
 import json
-import re
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, overload
 
-from ._counting import HexShots, PackedShots
+from ._counting import HEX_SAMPLE, HexShots, PackedShots
 from ._exceptions import QiskitRuntimeError
 
 __all__ = [
@@ -178,19 +178,13 @@ def _nest(flat: list[Any], shape: tuple[int, ...], shots: int) -> list[Any]:
     """``flat`` cut into lists of ``shots``, then grouped by ``shape`` (innermost first)."""
     if not shape:
         return flat
-    nested: list[Any] = [flat[i : i + shots] for i in range(0, len(flat), shots)] if shots else []
-    if not shots:
-        nested = [[] for _ in range(_product(shape))]
+    if shots:
+        nested: list[Any] = [flat[i : i + shots] for i in range(0, len(flat), shots)]
+    else:
+        nested = [[] for _ in range(math.prod(shape))]
     for size in reversed(shape[1:]):
         nested = [nested[i : i + size] for i in range(0, len(nested), size)]
     return nested
-
-
-def _product(shape: tuple[int, ...]) -> int:
-    total = 1
-    for size in shape:
-        total *= size
-    return total
 
 
 class DataBin(Mapping[str, Any]):
@@ -348,7 +342,6 @@ def _sampler_pub(entry: Mapping[str, Any], widths: Mapping[str, int] | None) -> 
     return SamplerPubResult(DataBin(fields), entry.get("metadata") or {})
 
 
-_HEX_SAMPLE = re.compile(r"0x[0-9a-fA-F]+\Z")
 _SPOT = 64
 
 
@@ -361,7 +354,7 @@ def _spot_check(name: str, samples: list[Any]) -> None:
         while shots and isinstance(shots[end], list):  # broadcast PUBs nest the shots
             shots = shots[end]
         for sample in [*shots[:_SPOT], *shots[-_SPOT:]]:
-            if not isinstance(sample, str) or not _HEX_SAMPLE.match(sample):
+            if not isinstance(sample, str) or not HEX_SAMPLE.fullmatch(sample):
                 raise ValueError(f"register {name!r}: sample {sample!r:.40} is not a hex string")
 
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._exceptions import InvalidInputError
-from ._transpiled import CircuitLayout, TranspiledQasm
+from ._pubs import _is_quantum_circuit
+from ._transpiled import CircuitLayout, TranspiledQasm, check_optimization_level
 
 if TYPE_CHECKING:
     from qiskit.transpiler import Target
@@ -39,7 +40,6 @@ EXTRA_HINT = "pip install 'qiskit-runtime-rest[transpile]'"
 # Instructions that are not gates but that ISA circuits may use when the device supports them.
 _NON_UNITARY = frozenset({"measure", "delay", "reset"})
 _CONTROL_FLOW = ("if_else", "while_loop", "for_loop", "switch_case")
-OPTIMIZATION_LEVELS = (0, 1, 2, 3)
 
 
 def require_qiskit(what: str = "transpilation") -> None:
@@ -58,12 +58,6 @@ def _importable(name: str) -> bool:
         return find_spec(name) is not None
     except (ImportError, ValueError):
         return False
-
-
-def check_optimization_level(level: Any) -> int:
-    if type(level) is not int or level not in OPTIMIZATION_LEVELS:
-        raise InvalidInputError(f"optimization_level must be 0, 1, 2 or 3, got {level!r}")
-    return level
 
 
 # ------------------------------------------------------------------------------------- Target
@@ -282,13 +276,6 @@ class TargetCache:
 
 
 # ------------------------------------------------------------------------------- transpiling
-
-
-def _is_quantum_circuit(value: object) -> bool:
-    return any(
-        cls.__name__ == "QuantumCircuit" and cls.__module__.startswith("qiskit")
-        for cls in type(value).__mro__
-    )
 
 
 def _load(text: str, where: str) -> Any:

@@ -149,6 +149,15 @@ class TranspileTask:
         )
 
 
+OPTIMIZATION_LEVELS = (0, 1, 2, 3)
+
+
+def check_optimization_level(level: Any) -> int:
+    if type(level) is not int or level not in OPTIMIZATION_LEVELS:
+        raise InvalidInputError(f"optimization_level must be 0, 1, 2 or 3, got {level!r}")
+    return level
+
+
 def transpile_request(
     circuits: Sequence[str], backend: str, optimization_level: int, use_ai: bool
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -156,13 +165,9 @@ def transpile_request(
     parameter; ``use_ai`` (which the notebook sends) is deprecated there."""
     if not isinstance(backend, str) or not backend:
         raise InvalidInputError(f"backend must be a non-empty string, got {backend!r}")
-    if type(optimization_level) is not int or optimization_level not in (0, 1, 2, 3):
-        raise InvalidInputError(
-            f"optimization_level must be 0, 1, 2 or 3, got {optimization_level!r}"
-        )
     params = {
         "backend": backend,
-        "optimization_level": optimization_level,
+        "optimization_level": check_optimization_level(optimization_level),
         "ai": "true" if use_ai else "false",
     }
     return params, {"qasm_circuits": list(circuits)}

@@ -413,3 +413,14 @@ def test_emulator_and_demo_are_reachable(capsys: pytest.CaptureFixture[str]) -> 
     assert code == 0 and "--port" in out
     code, _, err = qrt(capsys, "demo", "--local", "--backend", "ibm_nowhere")
     assert code == 1 and "ibm_nowhere" in one_error_line(err)
+
+
+def test_emulator_after_a_global_option_serves_instead_of_crashing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from qiskit_runtime_rest import _cli
+
+    served: list[list[str]] = []
+    monkeypatch.setattr(_cli, "_serve_emulator", lambda rest: served.append(rest) or 0)
+    assert _cli.main(["--debug", "emulator"]) == 0
+    assert served == [[]]

@@ -261,3 +261,13 @@ def test_a_malformed_sampler_body_is_refused_when_decoded_not_later(
 
 def test_a_body_of_another_program_is_returned_as_parsed_json() -> None:
     assert decode_results("{}", program_id="noise-learner") == {}
+
+
+def test_a_qiskit_format_bit_array_packed_wider_than_its_bits_is_refused() -> None:
+    pytest.importorskip("numpy")
+    from qiskit_runtime_rest import QiskitRuntimeError
+    from qiskit_runtime_rest._qiskit_decode import _bit_array
+
+    assert _bit_array({"array": [[0b101]], "num_bits": 3}).get_counts() == {"101": 1}
+    with pytest.raises(QiskitRuntimeError, match="3 bits packs each shot into 1 bytes, not 2"):
+        _bit_array({"array": [[0x00, 0xFF]], "num_bits": 3})

@@ -31,11 +31,12 @@ from .._exceptions import (
     TranspilerServiceError,
 )
 from .._pubs import _circuit_to_qasm
-from .._transpile import check_optimization_level, require_qiskit, transpile_circuits
+from .._transpile import require_qiskit, transpile_circuits
 from .._transpile import transpile_pubs as _transpile_pubs
 from .._transpiled import (
     TranspiledQasm,
     TranspileTask,
+    check_optimization_level,
     parse_task,
     parse_task_id,
     transpile_request,
