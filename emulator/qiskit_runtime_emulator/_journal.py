@@ -15,7 +15,7 @@ import itertools
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 __all__ = ["JOURNALED_HEADERS", "JOURNAL_CAPACITY", "Journal", "JournalEntry"]
@@ -57,7 +57,6 @@ class JournalEntry:
     # The fault injected instead of (or after) handling: "error", "rate_limit", "drop",
     # "lost_response", or None.
     fault: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,8 +107,9 @@ class Journal:
     ) -> list[JournalEntry]:
         """Entries after ``since`` (a ``seq``), filtered by method, operation and path.
 
-        ``operation`` is the spec's template (``"/v1/jobs/{id}"``), ``path`` the path as sent
-        after the API prefix (``"/v1/jobs/abc"``); both match exactly.
+        ``operation`` is the spec's template, with or without its method (``"/v1/jobs/{id}"`` or
+        ``"GET /v1/jobs/{id}"``, as entries record it), ``path`` the path as sent after the API
+        prefix (``"/v1/jobs/abc"``); both match exactly.
         """
         with self._lock:
             snapshot = list(self._entries)
@@ -119,7 +119,10 @@ class Journal:
             for entry in snapshot
             if entry.seq > since
             and (wanted_method is None or entry.method == wanted_method)
-            and (operation is None or entry.operation.split(" ", 1)[-1] == operation)
+            and (
+                operation is None
+                or operation in (entry.operation, entry.operation.split(" ", 1)[-1])
+            )
             and (path is None or entry.path == path or entry.path.endswith(f"/api{path}"))
         ]
 
@@ -138,3 +141,8 @@ class Journal:
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)
+
+
+def _path_of(operation: str) -> str:
+    """``"GET /v1/jobs/{id}"`` without its method."""
+    return operation.split(" ", 1)[-1]

@@ -43,6 +43,7 @@ def test_the_journal_records_every_request_without_secrets(fresh: Api) -> None:
     assert jobs.query == {"limit": ["3"], "apikey": ["<redacted>"]}
     assert created.status == 404 and created.request_bytes > 0
     assert journal.count("POST", "/v1/jobs") == 1
+    assert journal.count(operation="POST /v1/jobs") == 1  # the form entries record it in
     assert journal.count(path="/v1/backends") == 1
     text = json.dumps([entry.as_dict() for entry in journal.entries()])
     assert fresh.token not in text and fresh.emulator.api_key not in text
