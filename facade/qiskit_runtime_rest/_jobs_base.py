@@ -383,17 +383,20 @@ class AllWaiter:
     def listing_query(self) -> dict[str, Any] | None:
         """This round's ``GET /v1/jobs`` filters, or None when no pending job can be listed."""
         self._listed = set()
-        starts = {job_id: self._created_bound(job_id) for job_id in self._pending}
-        self._expected = {
-            job_id
-            for job_id, start in starts.items()
-            if start is not None and self._misses.get(job_id, 0) < LISTING_MISSES_BEFORE_POLL
+        starts = {
+            job_id: start
+            for job_id in self._pending
+            if (start := self._created_bound(job_id)) is not None
+            and self._misses.get(job_id, 0) < LISTING_MISSES_BEFORE_POLL
         }
+        self._expected = set(starts)
         if not self._expected:
             return None
         jobs = [self._jobs[job_id] for job_id in self._expected]
         query: dict[str, Any] = {
-            "created_after": min(start for start in starts.values() if start is not None),
+            # From the oldest job this listing is to find: one polled on its own instead must not
+            # pull the window back and spend the round's pages on rows no pending job is in.
+            "created_after": min(starts.values()),
             "sort": "ASC",
             "exclude_params": "true",
         }

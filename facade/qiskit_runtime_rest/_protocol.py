@@ -1,8 +1,7 @@
-"""The request protocol, I/O-free: what each call sends and the one way a body is read back.
+"""The request protocol, I/O-free: what each call sends.
 
 Paths, query parameters and bodies are built here, identically for both flavours, and checked
-before anything is sent (``InvalidInputError``). ``read_json`` is the one function that turns a
-2xx response into JSON; a body it cannot read raises ``UnexpectedResponseError``.
+before anything is sent (``InvalidInputError``). Answers are read back by ``_wire.read_json``.
 """
 
 from __future__ import annotations

@@ -38,7 +38,9 @@ def session_search_params(body: Mapping[str, Any], started: datetime) -> dict[st
 
 
 def orphan_sessions(page: Mapping[str, Any]) -> list[str]:
-    """Open sessions in a workloads page that this process never saw."""
+    """Open sessions in a workloads page that this process never saw. A session another process
+    of the same user opened on that backend at that moment is indistinguishable: the caller
+    adopts a candidate only when it is the only one."""
     rows = page.get("workloads")
     ended = ("completed", "canceled", "cancelled", "failed")
     return [

@@ -208,6 +208,32 @@ def test_wait_all_polls_singly_what_a_listing_keeps_missing(
     assert len(api.calls("GET", "/v1/jobs/lonely")) == 1
 
 
+def test_a_job_polled_on_its_own_no_longer_pulls_the_listing_window_back(
+    rt: RuntimeClient, api: MockApi
+) -> None:
+    ghost = job_body("ghost", "Queued", created="2026-02-03T09:00:00Z")
+    running = {"jobs": [job_body("j0", "Running")]}
+    api.on("GET", "/v1/jobs", running, running, {"jobs": [job_body("j0", "Completed")]})
+    api.on("GET", "/v1/jobs/ghost", job_body("ghost", "Completed"))
+    jobs = [
+        flavours.job(rt, "ghost", details=ghost),
+        flavours.job(rt, "j0", details=job_body("j0", "Queued")),
+    ]
+    rt.jobs.wait_all(jobs)
+    windows = [r.url.params["created_after"] for r in api.calls("GET", "/v1/jobs")]
+    # The ghost, missed twice, is polled on its own; the listing then starts from j0.
+    assert windows == ["2026-02-03T08:59:59Z"] * 2 + ["2026-02-03T09:59:59Z"]
+    assert len(api.calls("GET", "/v1/jobs/ghost")) == 1
+
+
+def test_wait_all_through_an_outage_past_its_deadline_times_out(
+    rt: RuntimeClient, api: MockApi
+) -> None:
+    api.on("GET", "/v1/jobs", httpx.Response(503, json={"errors": [{"message": "down"}]}))
+    with pytest.raises(JobTimeoutError, match="1 of 1 jobs"):
+        rt.jobs.wait_all(session_jobs(rt, 1), timeout=5)
+
+
 def test_wait_all_waits_through_failed_rounds_like_a_single_wait(
     rt: RuntimeClient, api: MockApi, clock: FakeClock
 ) -> None:

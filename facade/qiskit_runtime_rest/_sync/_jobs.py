@@ -161,10 +161,11 @@ class Job(JobBase[R]):
             return False
         try:
             response = self._client._request("GET", job_path(self._id))
-            body = read_json(response, f"job {self._id}")
+            body = read_object(response, f"job {self._id}")
+            expect_id(response, body, self._id, "job")
         except QiskitRuntimeError:
             return False
-        self._widths = widths_from_params(body.get("params") if isinstance(body, dict) else None)
+        self._widths = widths_from_params(body.get("params"))
         return self._widths is not None
 
     def cancel(self) -> None:
@@ -439,6 +440,8 @@ class Jobs:
                 self._wait_round(waiter)
             except QiskitRuntimeError as exc:
                 if not waiter.failures.absorb(exc):
+                    if waiter.deadline.expired():  # as a single wait: the timeout is the news
+                        raise waiter.timeout() from exc
                     raise
                 logger.info("a wait_all round failed (%s); still waiting", exc)
             else:
